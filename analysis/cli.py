@@ -12,9 +12,7 @@ import importlib
 import sys
 
 #: Modules that contribute sub-commands, in the order `--help` lists them.
-COMMAND_MODULES = (
-    "analysis.corpus",
-)
+COMMAND_MODULES = ("analysis.corpus",)
 
 
 class CLIError(Exception):

@@ -29,3 +29,10 @@ CORPUS_SUFFIXES = (".txt", ".jsonl", ".csv", ".parquet")
 DEFAULT_SEED = 0
 #: Articles above this count get a progress bar on stderr.
 PROGRESS_MIN_ITEMS = 200
+
+#: Report runner: the Jupyter kernel registered from this interpreter, the folder holding its
+#: kernel spec (put first on JUPYTER_PATH while reports run) and the environment variable that
+#: tells a notebook where `analysis.reports.write_summary` writes its JSON summary.
+REPORT_KERNEL_NAME = "news-analysis"
+REPORT_JUPYTER_DIR = CACHE_DIR / "jupyter"
+REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"

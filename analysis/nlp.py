@@ -80,3 +80,82 @@ def parse(
     yield from nlp.pipe(
         (normalise_for_parse(t) for t in texts), batch_size=batch_size, n_process=n_process
     )
+
+
+#: Columns of the ``sentences`` table (DESIGN.md), then the extra column this module adds.
+SENTENCE_COLUMNS = ("article_id", "paragraph", "sentence", "start", "end", "text", "in_quote")
+#: Extra column: the share of the sentence's words that lie inside quotation marks.
+SENTENCE_EXTRA_COLUMNS = ("quoted_share",)
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    try:
+        from analysis.corpus import paragraph_spans
+    except ImportError:
+        # Until the corpus module lands: paragraphs are separated by blank lines.
+        import re
+
+        return [
+            (m.start(), m.end())
+            for m in re.finditer(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*\Z)", text, re.S)
+        ]
+    return list(paragraph_spans(text))
+
+
+def extract_sentences(doc, article) -> list[dict]:
+    """Return the ``sentences`` table rows of one article, ordered by ``start``.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        The parse of ``normalise_for_parse(article["text"])``.
+    article : mapping
+        At least ``article_id`` and ``text``.
+
+    Returns
+    -------
+    list of dict
+        ``paragraph`` is the 0-based index of the paragraph of
+        :func:`analysis.corpus.paragraph_spans` holding the sentence's first character;
+        ``sentence`` the 0-based index in the article; ``start``/``end`` exclude surrounding
+        whitespace; ``in_quote`` is true when every word of the sentence lies inside a quotation
+        of :func:`analysis.quotes.quote_spans`; the extra ``quoted_share`` is the share of its
+        words that do.
+    """
+    from bisect import bisect_right
+
+    from analysis.quotes import quote_spans
+
+    text = article["text"]
+    paragraphs = _paragraph_spans(text)
+    para_starts = [s for s, _ in paragraphs]
+    # Quotation spans widened to their marks, so a mark itself counts as inside.
+    quoted = [(max(0, s - 1), e + 1) for s, e in quote_spans(text)]
+    q_starts = [s for s, _ in quoted]
+
+    def inside(pos: int) -> bool:
+        k = bisect_right(q_starts, pos) - 1
+        return k >= 0 and quoted[k][0] <= pos < quoted[k][1]
+
+    rows = []
+    for sent in doc.sents:
+        toks = [t for t in sent if not t.is_space]
+        if not toks:
+            continue
+        start, end = toks[0].idx, toks[-1].idx + len(toks[-1])
+        words = [t for t in toks if not t.is_punct]
+        n_in = sum(1 for t in words if inside(t.idx))
+        share = n_in / len(words) if words else 0.0
+        rows.append(
+            {
+                "article_id": article["article_id"],
+                "paragraph": max(0, bisect_right(para_starts, start) - 1),
+                "sentence": len(rows),
+                "start": start,
+                "end": end,
+                "text": text[start:end],
+                "in_quote": bool(words) and n_in == len(words),
+                "quoted_share": share,
+            }
+        )
+    return rows
