@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -487,14 +488,57 @@ def load_corpus(
     rejects : DataFrame
         One row per rejected input with ``source`` (file, with line or row) and ``reason``.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    opts = _Options(text_column, id_column, headline_column, date_column, outlet_column)
-    inputs = list(iter_input_files(paths))
-    rows: list[dict] = []
     rejects: list[dict] = []
+    rows = list(
+        _iter_rows(
+            paths,
+            rejects,
+            _Options(text_column, id_column, headline_column, date_column, outlet_column),
+            progress,
+        )
+    )
+    articles = _finish(rows)
+    rejects.sort(key=_reject_order)
+    rejects_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS).astype("object")
+    return articles, rejects_df
+
+
+def iter_corpus(
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    rejects: list[dict] | None = None,
+    progress: bool | None = None,
+    **columns: str | None,
+) -> Iterator[dict]:
+    """Stream the articles of ``paths`` one row at a time, for corpora too large for memory.
+
+    The same rows as :func:`load_corpus`, in input order (files sorted, records in file order)
+    rather than sorted by ``article_id``; ids are made unique and ``duplicate_of`` points at the
+    earlier copy as the stream goes. Rejected inputs are appended to ``rejects``. Memory holds
+    one record batch and a hash per article seen.
+    """
+    opts = _Options(**{k: columns.get(k) for k in DEFAULT_COLUMNS})
+    rejects = rejects if rejects is not None else []
+    seen_ids: Counter = Counter()
+    first: dict[bytes, str] = {}
+    for row in _iter_rows(paths, rejects, opts, progress):
+        seen_ids[row["article_id"]] += 1
+        if seen_ids[row["article_id"]] > 1:
+            row["article_id"] = f"{row['article_id']}~{seen_ids[row['article_id']]}"
+        key = hashlib.sha1(normalised_text(row["text"]).encode("utf-8")).digest()
+        if key in first:
+            row["duplicate_of"] = first[key]
+        else:
+            first[key] = row["article_id"]
+        yield row
+
+
+def _iter_rows(paths, rejects: list[dict], opts: _Options, progress: bool | None) -> Iterator[dict]:
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    inputs = list(iter_input_files(paths))
     show = progress if progress is not None else len(inputs) >= config.PROGRESS_MIN_ITEMS
-    iterator = inputs
+    iterator: Iterable = inputs
     if show:
         from tqdm.auto import tqdm
 
@@ -504,23 +548,14 @@ def load_corpus(
             rejects.append({"source": str(path), "reason": problem})
             continue
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            rejects.append({"source": str(path), "reason": f"unreadable: {exc.strerror or exc}"})
-            continue
-        try:
             if path.suffix.lower() == ".txt":
-                rows.append(_article_from_txt(path, root, data))
+                yield _article_from_txt(path, root, path.read_bytes())
             else:
-                recs, bad = _articles_from_records(path, data, opts)
-                rows.extend(recs)
-                rejects.extend(bad)
+                yield from _articles_from_records(path, opts, rejects)
         except RejectedInput as exc:
             rejects.append({"source": str(path), "reason": str(exc)})
-    articles = _finish(rows)
-    rejects.sort(key=_reject_order)
-    rejects_df = pd.DataFrame(rejects, columns=REJECT_COLUMNS).astype("object")
-    return articles, rejects_df
+        except OSError as exc:
+            rejects.append({"source": str(path), "reason": f"unreadable: {exc.strerror or exc}"})
 
 
 def _reject_order(reject: dict) -> tuple[str, int]:
@@ -586,29 +621,89 @@ def _pick(columns: Sequence[str], chosen: str | None, option: str, source: str) 
     return next((c for c in DEFAULT_COLUMNS[option] if c in columns), None)
 
 
-def _read_records(path: Path, data: bytes) -> tuple[list[tuple[str, dict]], list[dict], str]:
-    """Return ``([(location, record)], rejects, encoding)`` for a .jsonl, .csv or .parquet file."""
+#: Records read per batch from CSV and Parquet files (memory is bounded by this, not the file).
+RECORD_BATCH = 5000
+#: Records whose columns decide which column is the text, id, headline... of a file.
+_SNIFF_RECORDS = 1000
+
+
+def _iter_records(path: Path, rejects: list[dict]) -> Iterator[tuple[str, dict, str]]:
+    """Yield ``(location, record, encoding)`` from a .jsonl, .csv or .parquet file, streaming.
+
+    Broken records are appended to ``rejects`` (with their line or row) and skipped; a file
+    that cannot be read at all raises :class:`RejectedInput`.
+    """
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(io.BytesIO(data))
+            pf = pq.ParquetFile(path)
+            batches = pf.iter_batches(batch_size=RECORD_BATCH)
+            row = 0
+            for batch in batches:
+                for rec in batch.to_pylist():
+                    row += 1
+                    yield f"row {row}", rec, "parquet"
+        except RejectedInput:
+            raise
         except Exception as exc:  # pyarrow raises several types for corrupt files
             raise RejectedInput(f"unreadable Parquet file: {exc}") from exc
-        frame = table.to_pandas(types_mapper=None)
-        recs = frame.to_dict("records")
-        return [(f"row {i + 1}", r) for i, r in enumerate(recs)], [], "parquet"
-    text, encoding = decode_bytes(data)
+        return
     if suffix == ".jsonl":
-        out, bad = [], []
-        for lineno, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
+        yield from _iter_jsonl(path, rejects)
+        return
+    # CSV: every value read as a string so that IDs such as "1_1" or "007" stay as given.
+    text, encoding = decode_bytes(path.read_bytes())
+    try:
+        reader = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, chunksize=RECORD_BATCH
+        )
+        row = 1
+        for chunk in reader:
+            for rec in chunk.to_dict("records"):
+                row += 1
+                yield f"row {row}", rec, encoding
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RejectedInput(f"unreadable CSV: {exc}") from exc
+
+
+def _iter_jsonl(path: Path, rejects: list[dict]) -> Iterator[tuple[str, dict, str]]:
+    with path.open("rb") as f:
+        head = f.read(8192)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or not head.strip(b" \t\r\n\x00"):
+        # UTF-16 (or empty): decode the whole file; decode_bytes raises for empty or binary.
+        text, encoding = decode_bytes(path.read_bytes())
+        lines: Iterable = (ln.encode("utf-8") for ln in text.split("\n"))
+    else:
+        if b"\x00" in head:
+            raise RejectedInput("binary file (contains NUL bytes; not text)")
+        encoding = "utf-8"
+        lines = path.open("rb")
+    try:
+        for lineno, raw in enumerate(lines, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
                 continue
+            line_encoding = encoding
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    line, line_encoding = raw.decode("cp1252"), "cp1252"
+                except UnicodeDecodeError:
+                    rejects.append(
+                        {
+                            "source": f"{path}:{lineno}",
+                            "reason": f"line {lineno}: undecodable bytes (not UTF-8 nor cp1252)",
+                        }
+                    )
+                    continue
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
-                bad.append(
+                rejects.append(
                     {
                         "source": f"{path}:{lineno}",
                         "reason": f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})",
@@ -616,46 +711,44 @@ def _read_records(path: Path, data: bytes) -> tuple[list[tuple[str, dict]], list
                 )
                 continue
             if not isinstance(rec, dict):
-                bad.append(
+                rejects.append(
                     {
                         "source": f"{path}:{lineno}",
                         "reason": f"line {lineno}: expected a JSON object, got {type(rec).__name__}",
                     }
                 )
                 continue
-            out.append((f"line {lineno}", rec))
-        return out, bad, encoding
-    # CSV: every value read as a string so that IDs such as "1_1" or "007" stay as given.
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise RejectedInput(f"unreadable CSV: {exc}") from exc
-    recs = frame.to_dict("records")
-    return [(f"row {i + 2}", r) for i, r in enumerate(recs)], [], encoding
+            yield f"line {lineno}", rec, line_encoding
+    finally:
+        if hasattr(lines, "close"):
+            lines.close()
 
 
-def _articles_from_records(
-    path: Path, data: bytes, opts: _Options
-) -> tuple[list[dict], list[dict]]:
-    records, rejects, encoding = _read_records(path, data)
-    if not records:
-        if rejects:
-            return [], rejects
+def _articles_from_records(path: Path, opts: _Options, rejects: list[dict]) -> Iterator[dict]:
+    """Yield one article row per good record of ``path``; bad records go to ``rejects``."""
+    records = _iter_records(path, rejects)
+    # The first records decide which columns are the text, id, headline, date and outlet.
+    sniffed = []
+    for item in records:
+        sniffed.append(item)
+        if len(sniffed) >= _SNIFF_RECORDS:
+            break
+    if not sniffed:
+        if any(r["source"].startswith(f"{path}:") for r in rejects):
+            return
         raise RejectedInput("no records")
-    columns = list(dict.fromkeys(k for _, r in records for k in r))
+    columns = list(dict.fromkeys(k for _, r, _ in sniffed for k in r))
     text_col = _pick(columns, opts.text_column, "text_column", str(path))
     if text_col is None:
         raise RejectedInput(
-            f"no text column (columns are: {', '.join(map(str, columns))}); "
-            "name one with --text-column"
+            f"no text column (columns are: {', '.join(map(str, columns))}); name one with --text-column"
         )
     id_col = _pick(columns, opts.id_column, "id_column", str(path))
     head_col = _pick(columns, opts.headline_column, "headline_column", str(path))
     date_col = _pick(columns, opts.date_column, "date_column", str(path))
     outlet_col = _pick(columns, opts.outlet_column, "outlet_column", str(path))
     used = {text_col, id_col, head_col, date_col, outlet_col}
-    rows = []
-    for location, rec in records:
+    for location, rec, encoding in itertools.chain(sniffed, records):
         source = f"{path}:{location.split()[-1]}"
         text = rec.get(text_col)
         if (
@@ -678,11 +771,14 @@ def _articles_from_records(
         if article_id is None:
             article_id = "sha1:" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
         headline = rec.get(head_col) if head_col else None
-        headline = (
-            None
-            if headline is None or (isinstance(headline, float) and pd.isna(headline))
-            else str(headline)
-        )
+        if (
+            headline is None
+            or (isinstance(headline, float) and pd.isna(headline))
+            or headline == ""
+        ):
+            headline = None
+        else:
+            headline = str(headline)
         wire = parse_wire(text, detect_headline=headline is None)
         if headline is None and wire.headline is not None:
             headline = wire.headline
@@ -702,8 +798,7 @@ def _articles_from_records(
         )
         if date_col:
             row["published_raw"] = None if metadata_date is None else str(metadata_date)
-        rows.append(row)
-    return rows, rejects
+        yield row
 
 
 def _id_string(value) -> str:

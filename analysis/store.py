@@ -414,6 +414,44 @@ def read_table(
     return pd.read_parquet(path, columns=columns, filters=filters)
 
 
+def feature_store(
+    corpus: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    tables: Iterable[str] | None = None,
+    workers: int | None = 1,
+    model: str | None = None,
+    progress: bool | None = None,
+) -> Path:
+    """Return the feature store folder of ``corpus``, extracting what is not cached yet.
+
+    The one call a notebook makes: the folder (under the cache directory) is named by the corpus
+    paths and the pipeline version, every article parsed once is read back from the per-article
+    cache, and :func:`read_table` then reads any table from it.
+    """
+    from analysis.corpus import load_corpus
+
+    paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
+    resolved = sorted(str(Path(p).resolve()) for p in paths)
+    table_names = tuple(tables) if tables is not None else None
+    name = hashlib.sha1(
+        json.dumps([resolved, table_names, pipeline_key(model, table_names)]).encode()
+    ).hexdigest()[:16]
+    out = config.CACHE_DIR / "stores" / name
+    articles, rejects = load_corpus(paths)
+    if articles.empty:
+        raise ValueError(f"no article loaded from {', '.join(resolved)}: {len(rejects)} rejected")
+    extract_corpus(
+        articles,
+        out,
+        rejects=rejects,
+        workers=workers,
+        model=model,
+        tables=table_names,
+        progress=progress,
+    )
+    return out
+
+
 # --- the corpus-level run -------------------------------------------------------------------------
 
 
@@ -438,7 +476,7 @@ def extract_corpus(
     articles: pd.DataFrame | Iterable[Mapping],
     out: str | os.PathLike,
     *,
-    rejects: pd.DataFrame | None = None,
+    rejects: pd.DataFrame | list[dict] | None = None,
     workers: int | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -540,12 +578,16 @@ def extract_corpus(
                 in_part = 0
             if bar is not None:
                 bar.update(n)
+        if summary.articles == 0:
+            raise ValueError(
+                f"no article to extract ({0 if rejects is None else len(rejects)} inputs rejected)"
+            )
         writer.finish(names)
         article_parts.finish(["articles"])
         _write_actors(tmp)
         all_rejects = pd.concat(
             [
-                rejects if rejects is not None else pd.DataFrame(columns=["source", "reason"]),
+                pd.DataFrame(rejects if rejects is not None else [], columns=["source", "reason"]),
                 pd.DataFrame(errors, columns=["source", "reason"]),
             ],
             ignore_index=True,
@@ -602,9 +644,11 @@ def _swap_in(tmp: Path, out: Path) -> None:
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     from analysis.cli import CLIError
-    from analysis.corpus import column_options, load_or_fail
+    from analysis.corpus import column_options, iter_corpus, report_rejects
 
-    articles, rejects = load_or_fail(args.paths, **column_options(args))
+    # Streamed: memory is bounded by the chunk and part sizes, not by the corpus.
+    rejects: list[dict] = []
+    articles = iter_corpus(args.paths, rejects=rejects, **column_options(args))
     try:
         summary = extract_corpus(
             articles,
@@ -620,7 +664,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             part_size=args.part_size,
         )
     except (ValueError, RuntimeError, OSError) as exc:
+        report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
         raise CLIError(f"{args.output}: {exc}") from exc
+    report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
     print(
         f"extracted {summary.articles} articles ({summary.parsed} parsed, {summary.cached} from cache) "
         f"in {summary.seconds:.1f}s into {args.output}: "

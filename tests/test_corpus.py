@@ -15,6 +15,7 @@ from analysis.corpus import (
     RejectedInput,
     count_words,
     decode_bytes,
+    iter_corpus,
     load_corpus,
     paragraph_spans,
     parse_dateline,
@@ -401,3 +402,15 @@ def test_console_script_and_module_help():
     )
     assert result.returncode == 0
     assert "--text-column" in result.stdout
+
+
+def test_iter_corpus_streams_in_input_order(tmp_path):
+    path = tmp_path / "x.jsonl"
+    recs = [{"id": "b", "text": "Same text."}, {"id": "a", "text": "Same  text."}, {"id": "b", "text": "Other."}]
+    path.write_bytes(b"\n".join(json.dumps(r).encode() for r in recs) + b"\n" + b'{"id": "c", "text": "caf\xe9"}\n')
+    rejects = []
+    rows = list(iter_corpus(path, rejects=rejects))
+    assert [r["article_id"] for r in rows] == ["b", "a", "b~2", "c"]
+    assert [r["duplicate_of"] for r in rows] == [None, "b", None, None]
+    assert rows[3]["text"] == "café" and rows[3]["encoding"] == "cp1252"
+    assert rejects == []
