@@ -291,8 +291,14 @@ def _run_local(
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    # Spawned workers: each loads spaCy once; no state (ONNX sessions, threads) is forked.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    from analysis.nlp import load_nlp
+
+    # Forked workers inherit the pipeline the parent loaded (copy-on-write), so they start at once;
+    # the parent holds no ONNX session or thread pool that forking could break. Elsewhere, spawn.
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    if method == "fork":
+        load_nlp(kwargs.get("model"))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
         yield from _windowed(lambda c: pool.submit(process_chunk, c, **kwargs), chunks, window)
 
 
