@@ -12,7 +12,14 @@ import importlib
 import sys
 
 #: Modules that contribute sub-commands, in the order `--help` lists them.
-COMMAND_MODULES = ("analysis.corpus",)
+COMMAND_MODULES = (
+    "analysis.corpus",
+    "analysis.store",
+    "analysis.reports",
+    "analysis.sentiment",
+    "analysis.target",
+    "analysis.topics",
+)
 
 
 class CLIError(Exception):

@@ -36,3 +36,8 @@ PROGRESS_MIN_ITEMS = 200
 REPORT_KERNEL_NAME = "news-analysis"
 REPORT_JUPYTER_DIR = CACHE_DIR / "jupyter"
 REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"
+
+#: Target-sentiment model (int8 ONNX, tokenizer, meta.json) built by scripts/train_target_sentiment.py.
+TARGET_SENTIMENT_MODEL_DIR = MODELS_DIR / "target_sentiment"
+#: The committed sentence-sentiment regressor (int8 ONNX; see scripts/train_sentence_sentiment.py).
+SENTENCE_SENTIMENT_MODEL_DIR = MODELS_DIR / "sentence_sentiment"

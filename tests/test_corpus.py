@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -414,3 +415,14 @@ def test_iter_corpus_streams_in_input_order(tmp_path):
     assert [r["duplicate_of"] for r in rows] == [None, "b", None, None]
     assert rows[3]["text"] == "café" and rows[3]["encoding"] == "cp1252"
     assert rejects == []
+
+
+def test_console_script_matches_module(seed_path):
+    script = Path(sys.executable).with_name("news-analysis")
+    if not script.exists():
+        pytest.skip(f"console script not installed beside {sys.executable}")
+    via_script = subprocess.run([str(script), "load", str(seed_path)], capture_output=True, text=True)
+    via_module = subprocess.run([sys.executable, "-m", "analysis", "load", str(seed_path)], capture_output=True, text=True)
+    assert via_script.returncode == via_module.returncode == 0
+    assert via_script.stdout == via_module.stdout
+    assert json.loads(via_script.stdout)["dateline"] == "ISLAMABAD"

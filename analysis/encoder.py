@@ -1,0 +1,201 @@
+"""Run the package's committed ONNX text models on the CPU with onnxruntime and `tokenizers`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+META_FILE = "meta.json"
+#: Used when meta.json is absent or does not name a length (the length the models were trained at).
+DEFAULT_MAX_LENGTH = 128
+
+
+class ModelFilesError(FileNotFoundError):
+    """A model folder lacks a file the runtime needs (the message names the folder and the file)."""
+
+
+class OnnxModel:
+    """A tokenizer plus an ONNX graph, loaded from one folder of the installed package.
+
+    The folder holds ``model.onnx``, ``tokenizer.json`` (Hugging Face `tokenizers` format) and,
+    optionally, ``meta.json`` whose ``max_length`` sets truncation. Nothing is downloaded: the
+    files are read from ``model_dir`` only.
+
+    Parameters
+    ----------
+    model_dir : str or Path
+        Folder holding the model files.
+    intra_op_num_threads : int, default 1
+        Threads onnxruntime uses inside one operator. One thread gives a predictable per-core
+        speed and leaves the other cores to parallel workers; raise it for a single big job.
+    max_length : int, optional
+        Token limit per input (pair); defaults to meta.json's ``max_length``, else 128.
+
+    Notes
+    -----
+    The tokenizer and the inference session are created on first use and cached on the
+    instance, so constructing an `OnnxModel` is cheap and checks only that the files exist.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        *,
+        intra_op_num_threads: int = 1,
+        max_length: int | None = None,
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.intra_op_num_threads = int(intra_op_num_threads)
+        for name in (MODEL_FILE, TOKENIZER_FILE):
+            if not (self.model_dir / name).is_file():
+                raise ModelFilesError(
+                    f"{self.model_dir}: model folder has no {name} "
+                    f"(expected {MODEL_FILE} and {TOKENIZER_FILE}; is the package installed with its models?)"
+                )
+        self.meta = self._read_meta()
+        self.max_length = int(max_length or self.meta.get("max_length") or DEFAULT_MAX_LENGTH)
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    def _read_meta(self) -> dict:
+        path = self.model_dir / META_FILE
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelFilesError(f"{path}: meta.json is not valid JSON ({exc})") from exc
+
+    @property
+    def tokenizer(self):
+        """The `tokenizers.Tokenizer`, truncating to ``max_length`` and padding to the longest input."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+            tok.enable_truncation(max_length=self.max_length, strategy="longest_first")
+            pad_token = self.meta.get("pad_token", "[PAD]")
+            pad_id = tok.token_to_id(pad_token)
+            tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token)
+            self._tokenizer = tok
+        return self._tokenizer
+
+    @property
+    def session(self):
+        """The cached `onnxruntime.InferenceSession` (CPU only)."""
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    import onnxruntime as ort
+
+                    options = ort.SessionOptions()
+                    options.intra_op_num_threads = self.intra_op_num_threads
+                    # One operator at a time: inter-op threads only add jitter for these small graphs.
+                    options.inter_op_num_threads = 1
+                    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                    options.log_severity_level = 3
+                    self._session = ort.InferenceSession(
+                        str(self.model_dir / MODEL_FILE),
+                        sess_options=options,
+                        providers=["CPUExecutionProvider"],
+                    )
+        return self._session
+
+    @property
+    def input_names(self) -> list[str]:
+        """Names of the graph's inputs (a subset of input_ids, attention_mask, token_type_ids)."""
+        return [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: Sequence[str], text_pairs: Sequence[str] | None = None) -> dict:
+        """Tokenise a batch into the int64 arrays the graph takes.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            First segments.
+        text_pairs : sequence of str, optional
+            Second segments, one per text.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``input_ids``, ``attention_mask`` and ``token_type_ids``, each (batch, longest).
+        """
+        if text_pairs is None:
+            encodings = self.tokenizer.encode_batch(list(texts))
+        else:
+            encodings = self.tokenizer.encode_batch(list(zip(texts, text_pairs, strict=True)))
+        return {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        text_pairs: Sequence[str] | None = None,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """Run the graph and return its first output, one row per input, in input order.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Inputs (first segments when ``text_pairs`` is given).
+        text_pairs : sequence of str, optional
+            Second segments, the same length as ``texts``.
+        batch_size : int, default 32
+            Inputs per onnxruntime call.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(texts), ...) float array: the graph's first output (e.g. logits).
+        """
+        texts = [str(t) for t in texts]
+        if text_pairs is not None:
+            text_pairs = [str(t) for t in text_pairs]
+            if len(text_pairs) != len(texts):
+                raise ValueError(
+                    f"text_pairs has {len(text_pairs)} items but texts has {len(texts)}"
+                )
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        session = self.session
+        wanted = self.input_names
+        output_name = session.get_outputs()[0].name
+        if not texts:
+            shape = session.get_outputs()[0].shape
+            width = shape[-1] if len(shape) > 1 and isinstance(shape[-1], int) else 0
+            return np.zeros((0, width), dtype=np.float32)
+        # Batch inputs of similar length together so padding (and wasted compute) stays small.
+        lengths = [
+            len(t) + (len(text_pairs[i]) if text_pairs is not None else 0)
+            for i, t in enumerate(texts)
+        ]
+        order = np.argsort(lengths, kind="stable")
+        chunks = []
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo : lo + batch_size]
+            batch_texts = [texts[i] for i in idx]
+            batch_pairs = None if text_pairs is None else [text_pairs[i] for i in idx]
+            feed = self.encode(batch_texts, batch_pairs)
+            feed = {name: feed[name] for name in wanted}
+            chunks.append(session.run([output_name], feed)[0])
+        sorted_out = np.concatenate(chunks, axis=0)
+        out = np.empty_like(sorted_out)
+        out[order] = sorted_out
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"OnnxModel({str(self.model_dir)!r}, intra_op_num_threads={self.intra_op_num_threads})"
+        )

@@ -1,0 +1,181 @@
+"""Ledgers: feature rows (quotes, numbers, dates, co-mentions) traced back to the sentences that hold them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+#: Columns of :func:`quote_ledger`, in order.
+QUOTE_LEDGER_COLUMNS = (
+    "article_id",
+    "sentence",
+    "quote",
+    "speaker",
+    "speaker_kind",
+    "attributed_as",
+    "cue",
+    "kind",
+    "start",
+    "end",
+    "sentence_text",
+)
+
+
+def _sentence_index(sentences: pd.DataFrame) -> dict[str, tuple]:
+    """Per article: sentence starts (sorted), numbers and texts, for offset look-ups."""
+    index = {}
+    sents = sentences[["article_id", "sentence", "start", "text"]].sort_values(
+        ["article_id", "start"], kind="stable"
+    )
+    for article_id, group in sents.groupby("article_id", sort=False):
+        index[article_id] = (
+            group["start"].to_numpy(dtype=np.int64),
+            group["sentence"].to_numpy(),
+            group["text"].astype(object).to_numpy(),
+        )
+    return index
+
+
+def with_sentence(
+    table: pd.DataFrame,
+    sentences: pd.DataFrame,
+    *,
+    start: str = "start",
+    end: str = "end",
+) -> pd.DataFrame:
+    """Return ``table`` with the sentence each row sits in, so every figure can be checked.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Any feature table with ``article_id`` and character offsets (``numbers``, ``counts``,
+        ``dates``, ``quotes``, ``mentions``).
+    sentences : pandas.DataFrame
+        The ``sentences`` table of the same articles (``article_id``, ``sentence``, ``start``,
+        ``text``).
+    start, end : str
+        The offset columns of ``table`` that locate each row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``sentence`` (number of the sentence holding ``start``, as
+        in the sentences table; missing when the article has no sentence there) and
+        ``sentence_text`` (the text of every sentence the span ``[start, end)`` overlaps,
+        joined by a space: a quotation may run over several). Rows keep their order.
+    """
+    out = table.copy()
+    numbers: list = [None] * len(out)
+    texts: list = [None] * len(out)
+    if len(out) and len(sentences):
+        index = _sentence_index(sentences)
+        starts = out[start].to_numpy(dtype=float, na_value=np.nan)
+        ends = out[end].to_numpy(dtype=float, na_value=np.nan)
+        for i, (article_id, s, e) in enumerate(zip(out["article_id"], starts, ends, strict=True)):
+            found = index.get(article_id)
+            if found is None or math.isnan(s):
+                continue
+            sent_starts, sent_numbers, sent_texts = found
+            first = int(np.searchsorted(sent_starts, s, side="right")) - 1
+            if first < 0:
+                continue
+            # The last character of the span (end is exclusive) gives the last sentence.
+            stop = s if math.isnan(e) else max(s, e - 1)
+            last = max(first, int(np.searchsorted(sent_starts, stop, side="right")) - 1)
+            numbers[i] = int(sent_numbers[first])
+            texts[i] = " ".join(str(t) for t in sent_texts[first : last + 1])
+    out["sentence"] = pd.array(numbers, dtype="Int64")
+    out["sentence_text"] = pd.Series(texts, index=out.index, dtype=object)
+    return out
+
+
+def quote_ledger(
+    quotes: pd.DataFrame,
+    sentences: pd.DataFrame,
+    articles: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return every quotation with its speaker, cue and the sentence it sits in.
+
+    Parameters
+    ----------
+    quotes : pandas.DataFrame
+        The ``quotes`` table.
+    sentences : pandas.DataFrame
+        The ``sentences`` table of the same articles.
+    articles : pandas.DataFrame, optional
+        The articles table (``article_id``, ``text``). With it, ``attributed_as`` holds the
+        words the attribution was made from (``he``, ``the security official``), which
+        shows how a pronoun or a short form was resolved to ``speaker``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`QUOTE_LEDGER_COLUMNS`, sorted by ``article_id`` and ``start``.
+    """
+    located = with_sentence(quotes, sentences)
+    texts: Mapping[str, str] = {}
+    if articles is not None and len(articles):
+        texts = dict(zip(articles["article_id"], articles["text"], strict=True))
+    located["attributed_as"] = [
+        _slice(texts.get(a), s, e)
+        for a, s, e in zip(
+            located["article_id"], located["speaker_start"], located["speaker_end"], strict=True
+        )
+    ]
+    located = located.sort_values(["article_id", "start"], kind="stable").reset_index(drop=True)
+    return located[list(QUOTE_LEDGER_COLUMNS)]
+
+
+def _slice(text: str | None, start, end) -> str | None:
+    if not isinstance(text, str) or start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return text[int(start) : int(end)] or None
+
+
+def pair_sentences(
+    pairs: pd.DataFrame,
+    mentions: pd.DataFrame,
+    sentences: pd.DataFrame,
+) -> pd.DataFrame:
+    """Return co-mention pairs with the first sentence that names both actors.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        Rows of :func:`analysis.entities.co_mentions` (``actor_a``, ``actor_b``).
+    mentions : pandas.DataFrame
+        The ``mentions`` table the pairs were counted from.
+    sentences : pandas.DataFrame
+        The ``sentences`` table of the same articles.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``pairs`` with ``article_id``, ``sentence`` and ``sentence_text`` of the
+        earliest sentence (by article, then position) mentioning both; missing when the two
+        only share an article, never a sentence.
+    """
+    out = pairs.copy()
+    found: dict[tuple[str, str], tuple] = {}
+    if len(out) and len(mentions):
+        located = with_sentence(mentions[mentions["actor"].notna()], sentences)
+        located = located[located["sentence"].notna()]
+        wanted = set(zip(out["actor_a"], out["actor_b"], strict=True))
+        ordered = located.sort_values(["article_id", "start"], kind="stable")
+        for (article_id, number), group in ordered.groupby(["article_id", "sentence"], sort=True):
+            actors = sorted(set(group["actor"]))
+            text = group["sentence_text"].iloc[0]
+            for i, a in enumerate(actors):
+                for b in actors[i + 1 :]:
+                    if (a, b) in wanted and (a, b) not in found:
+                        found[(a, b)] = (article_id, int(number), text)
+    keys = list(zip(out["actor_a"], out["actor_b"], strict=True))
+    out["article_id"] = [found.get(k, (None,) * 3)[0] for k in keys]
+    out["sentence"] = pd.array([found.get(k, (None,) * 3)[1] for k in keys], dtype="Int64")
+    out["sentence_text"] = pd.Series(
+        [found.get(k, (None,) * 3)[2] for k in keys], index=out.index, dtype=object
+    )
+    return out

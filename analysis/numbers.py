@@ -1,0 +1,922 @@
+"""Numbers and amounts (percent, money, index values, quantities) and event counts in news text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+from analysis.dates import date_expressions
+
+__all__ = [
+    "Count",
+    "Number",
+    "count_totals",
+    "event_counts",
+    "extract_counts",
+    "extract_numbers",
+    "numbers",
+    "parse_number",
+]
+
+#: Columns of the ``numbers`` table (DESIGN.md columns, then extras; see :func:`extract_numbers`).
+NUMBER_COLUMNS = [
+    "article_id",
+    "start",
+    "end",
+    "text",
+    "value",
+    "unit",
+    "object",
+    "kind",
+    "approximate",
+]
+#: Columns of the ``counts`` table (DESIGN.md columns, then extras; see :func:`extract_counts`).
+COUNT_COLUMNS = [
+    "article_id",
+    "start",
+    "end",
+    "kind",
+    "number",
+    "object",
+    "text",
+    "approximate",
+    "negated",
+    "definite",
+    "background",
+    "trigger",
+    "trigger_start",
+    "trigger_end",
+    "voice",
+]
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {
+    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
+    "lakh": 1e5, "crore": 1e7,
+}  # fmt: skip
+# Abbreviated scales written after digits ("$1.5bn", "£600m", "5.93 mln").
+_SCALE_ABBR = {
+    "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "bn": 1e9, "b": 1e9, "bln": 1e9,
+    "tn": 1e12, "trn": 1e12,
+}  # fmt: skip
+#: Vague quantities: the value each stands for, a conventional minimum. "several" and "multiple"
+#: are 3 and "numerous" 4, the figures the ISAF press-release annotators used (see
+#: benchmarks/bench_dates_counts.py).
+APPROXIMATE = {
+    "several": 3, "a few": 3, "few": 3, "a number of": 3, "some": 2, "many": 4, "numerous": 4,
+    "multiple": 3, "a handful of": 3, "a couple of": 2, "couple": 2, "dozens": 24, "scores": 40,
+    "hundreds": 200, "thousands": 2000, "tens of thousands": 20000, "hundreds of thousands": 200000,
+    "millions": 2e6, "more than a dozen": 13,
+}  # fmt: skip
+_EXACT_WORDS = {
+    "a dozen": 12,
+    "dozen": 12,
+    "half a dozen": 6,
+    "both": 2,
+    "pair": 2,
+    "a pair of": 2,
+    "single": 1,
+}
+_CURRENCY_SYMBOLS = {
+    "$": "USD", "us$": "USD", "usd": "USD", "£": "GBP", "gbp": "GBP", "€": "EUR", "eur": "EUR",
+    "¥": "JPY", "a$": "AUD", "c$": "CAD", "hk$": "HKD", "rs": "rupees", "rs.": "rupees",
+    "inr": "INR", "pkr": "PKR", "chf": "CHF",
+}  # fmt: skip
+_CURRENCY_WORDS = {
+    "dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "sterling": "GBP",
+    "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "rupees", "rupees": "rupees",
+    "riyal": "SAR", "riyals": "SAR", "dirham": "AED", "dirhams": "AED", "afghani": "AFN",
+    "afghanis": "AFN", "francs": "CHF", "rubles": "RUB", "roubles": "RUB",
+}  # fmt: skip
+_MEASURE_UNITS = {
+    "kg", "kgs", "kilogram", "kilograms", "kilo", "kilos", "g", "gram", "grams", "tonne", "tonnes",
+    "ton", "tons", "lb", "lbs", "pound", "pounds", "ounce", "ounces", "km", "kilometre",
+    "kilometres", "kilometer", "kilometers", "mile", "miles", "metre", "metres", "meter",
+    "meters", "m", "ft", "feet", "foot", "inch", "inches", "mm", "cm", "litre", "litres",
+    "liter", "liters", "gallon", "gallons", "barrel", "barrels", "bag", "bags", "bale", "bales",
+    "acre", "acres", "hectare", "hectares", "megawatt", "megawatts", "mw", "kw", "kwh",
+    "degree", "degrees", "round", "rounds", "bushel", "bushels", "cubic", "square", "sq",
+    "mph", "kph", "knots", "points", "point",
+}  # fmt: skip
+_TIME_UNITS = {
+    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
+    "minute", "minutes", "second", "seconds", "decade", "decades", "century", "centuries",
+}  # fmt: skip
+_INDEX_WORDS = re.compile(
+    r"(?i)\b(?:index|indices|nikkei|dow|ftse|sensex|nasdaq|s&p|dax|cac|hang seng|kospi|nifty"
+    r"|kse|composite|stoxx|topix|average)\b"
+)
+_DIGITS_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$|^\.\d+$")
+_DIGITS_SCALE_RE = re.compile(
+    r"^((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(bn|mn|mln|m|k|b|tn|bln|trn)$", re.I
+)
+
+#: Event words: lemma -> ``kind`` of the count.
+EVENT_KINDS = {
+    "kill": "killed", "slay": "killed", "assassinate": "killed", "murder": "killed",
+    "behead": "killed", "die": "killed", "dead": "killed", "death": "killed",
+    "killing": "killed",
+    "wound": "wounded", "injure": "injured", "hurt": "injured",
+    "arrest": "arrested", "apprehend": "arrested", "capture": "captured", "detain": "detained",
+    "detention": "detained", "kidnap": "kidnapped", "abduct": "kidnapped",
+}  # fmt: skip
+# Nominal lemmas spaCy gives for these nouns, mapped to the event verb's kind.
+_NOMINAL_KIND = {
+    "killing": "killed", "death": "killed", "arrest": "arrested", "capture": "captured",
+    "detention": "detained", "kidnapping": "kidnapped", "abduction": "kidnapped",
+}  # fmt: skip
+_NEGATIVE_DETS = {"no", "none", "neither"}
+_NEGATIVE_HEADS = {"none", "nobody", "no one", "noone"}
+
+
+class Number(NamedTuple):
+    """A number or amount: span, text, value, unit, what it measures, kind, whether vague."""
+
+    start: int
+    end: int
+    text: str
+    value: float | None
+    unit: str | None
+    object: str | None
+    kind: str
+    approximate: bool
+
+
+class Count(NamedTuple):
+    """An event count: how many were killed, wounded, arrested... and who.
+
+    ``number`` is None when no count is given ("detained suspects"); ``approximate`` flags vague
+    quantities ("several", "dozens", whose ``number`` is the conventional value in
+    :data:`APPROXIMATE`); ``negated`` is True for "no one was hurt" and "were not detained"
+    (``number`` 0); ``definite`` marks mentions that refer back ("the commander", "he");
+    ``background`` marks a trigger in the present perfect, which in news sums up past events
+    ("forces have detained more than 25 leaders since"); ``trigger`` is the event word and
+    ``voice`` how the count attaches to it: ``active`` (object), ``passive`` (subject),
+    ``relative`` ("insurgents killed in the strike"), ``intransitive`` ("two died", "three
+    dead") or ``nominal`` ("the killing of three"). A number of "more than 10" is 11, the
+    least it can mean.
+    """
+
+    start: int
+    end: int
+    kind: str
+    number: float | None
+    object: str | None
+    text: str
+    approximate: bool
+    negated: bool
+    definite: bool
+    background: bool
+    trigger: str
+    trigger_start: int
+    trigger_end: int
+    voice: str
+
+
+# --- number words ---------------------------------------------------------------------------------
+
+
+def parse_number(text: str) -> tuple[float | None, bool]:
+    """Return ``(value, approximate)`` for a number written in digits or words.
+
+    Examples: ``"11,265.03"`` -> 11265.03, ``"1.5bn"`` -> 1.5e9, ``"5.93 mln"`` -> 5.93e6,
+    ``"twenty-five"`` -> 25, ``"two hundred and fifty"`` -> 250, ``"a dozen"`` -> 12,
+    ``"dozens"`` -> (24, True), ``"several"`` -> (3, True). Unknown text gives ``(None, False)``.
+    """
+    low = " ".join(text.lower().replace("-", " ").split()).rstrip(".")
+    if not low:
+        return None, False
+    if low in APPROXIMATE and low not in _EXACT_WORDS:
+        return float(APPROXIMATE[low]), True
+    if low in _EXACT_WORDS:
+        return float(_EXACT_WORDS[low]), False
+    m = _DIGITS_SCALE_RE.match(low.replace(" ", ""))
+    if m:
+        return float(m.group(1).replace(",", "")) * _SCALE_ABBR[m.group(2).lower()], False
+    words = low.split()
+    approximate = False
+    total, current, seen = 0.0, 0.0, False
+    for i, w in enumerate(words):
+        if _DIGITS_RE.match(w):
+            current += float(w.replace(",", ""))
+        elif w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif (
+            w in ("a", "an")
+            and i + 1 < len(words)
+            and (words[i + 1] in _SCALES or words[i + 1] == "dozen")
+        ):
+            current += 1
+        elif w == "dozen":
+            current = (current or 1) * 12
+        elif w in ("dozens", "hundreds", "thousands", "millions"):
+            approximate = True
+            current = (current or 1) * APPROXIMATE[w]
+        elif w in _SCALES:
+            scale = _SCALES[w]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+        elif w in _SCALE_ABBR and seen:
+            total += (current or 1) * _SCALE_ABBR[w]
+            current = 0
+        elif w in ("and", "of"):
+            continue
+        else:
+            return None, False
+        seen = True
+    return (total + current, approximate) if seen else (None, False)
+
+
+def _is_number_word(tok) -> bool:
+    low = tok.lower_
+    if low in _UNITS or low in _TENS or low in _SCALES or low == "dozen":
+        return True
+    if "-" in low:
+        parts = low.split("-")
+        return len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS
+    return False
+
+
+def _is_numeric(tok) -> bool:
+    return bool(_DIGITS_RE.match(tok.text) or _DIGITS_SCALE_RE.match(tok.text))
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+
+def _compact_phrase(tok, *, keep_amod: bool = False) -> str:
+    """The head noun with its compound modifiers ("KSE-100 index"), no determiner or possessor."""
+    left = tok.i
+    deps = {"compound", "flat", "nmod"} | ({"amod"} if keep_amod else set())
+    for child in sorted((c for c in tok.lefts), key=lambda c: -c.i):
+        if child.dep_ in deps and child.i == left - 1:
+            left = child.left_edge.i if child.dep_ != "amod" else child.i
+        elif child.dep_ == "punct" and child.i == left - 1:
+            continue
+        else:
+            break
+    return tok.doc[left : tok.i + 1].text
+
+
+def _subject_of(tok) -> str | None:
+    """The subject of the clause holding ``tok`` ("the KSE-100 index shed three percent").
+
+    Walks up through nouns and prepositions, and from a verb to the verb it depends on only when
+    it shares that verb's subject (``xcomp``, ``advcl``, ``conj``: "shed three percent to close
+    at 11,265.03").
+    """
+    node = tok
+    for _ in range(8):
+        if node.pos_ in ("VERB", "AUX"):
+            for child in node.children:
+                if child.dep_ in ("nsubj", "nsubjpass") and child.i != tok.i:
+                    return None if child.pos_ == "PRON" else _compact_phrase(child)
+            if node.dep_ not in ("xcomp", "advcl", "conj"):
+                return None
+        if node.head is node:
+            return None
+        node = node.head
+    return None
+
+
+def _of_object(tok) -> str | None:
+    """The noun after "of"/"in" hanging on ``tok`` ("76% of voters" -> "voters")."""
+    for child in tok.rights:
+        if child.dep_ == "prep" and child.lower_ in ("of", "in"):
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return _compact_phrase(pobj, keep_amod=True)
+    return None
+
+
+def _number_groups(doc) -> Iterator[tuple[int, int]]:
+    """Yield (first, last) token indices of runs of number tokens ("two hundred", "5.93 mln")."""
+    i, n = 0, len(doc)
+    while i < n:
+        tok = doc[i]
+        low = tok.lower_
+        starts = (
+            _is_numeric(tok)
+            or _is_number_word(tok)
+            or low in ("dozens", "hundreds", "thousands", "millions")
+        )
+        if (
+            low in ("a", "an", "half")
+            and i + 1 < n
+            and doc[i + 1].lower_ in ("dozen", "hundred", "thousand", "million", "billion", "a")
+        ):
+            starts = True
+        if not starts:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n:
+            nxt = doc[j + 1]
+            nlow = nxt.lower_
+            if nlow in _SCALES or nlow in _SCALE_ABBR and nlow not in ("m", "b") or nlow == "dozen":
+                j += 1
+            elif (
+                nlow.rstrip(".") in ("m", "b", "bn", "mn")
+                and doc[j].whitespace_ == ""
+                and _is_numeric(doc[j])
+            ):
+                j += 1  # "£600m": the tokenizer splits the scale off
+            elif (
+                (_is_number_word(nxt) and not _is_numeric(doc[j]))
+                or (
+                    nlow == "and"
+                    and j + 2 < n
+                    and _is_number_word(doc[j + 2])
+                    and doc[j].lower_ in _SCALES
+                )
+                or nlow == "a"
+                and doc[j].lower_ == "half"
+                and j + 2 < n
+                and doc[j + 2].lower_ == "dozen"
+            ):
+                j += 1
+            elif (
+                nlow == "of"
+                and doc[j].lower_ in ("hundreds", "thousands", "tens")
+                and j + 2 < n
+                and doc[j + 2].lower_ in ("thousands", "millions")
+            ):
+                j += 2
+            else:
+                break
+        yield i, j
+        i = j + 1
+
+
+def numbers(doc, *, dates: Iterable | None = None) -> Iterator[Number]:
+    """Yield the numbers and amounts of ``doc`` in text order.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        A parsed article.
+    dates : iterable of DateExpression, optional
+        Date expressions already found (:func:`analysis.dates.date_expressions`); numbers inside
+        them ("September 13", "2011") are parts of dates, not amounts. Found here when omitted.
+
+    Notes
+    -----
+    Kinds: ``money`` (a currency symbol or word; ``unit`` is an ISO code where one is
+    unambiguous), ``percent``, ``index`` (a plain figure, or points, of a market index named in
+    the clause's subject: "the KSE-100 index ... to close at 11,265.03"), ``quantity`` (a unit of
+    measure: ``unit`` "kg", "bags"), ``duration`` ("10-year"), ``count`` (a number of things:
+    ``object`` is the things) and ``number`` otherwise. Ordinals, years, times ("10:30") and
+    numbers inside codes ("KSE-100", "AK-47", "2010-04-CA-049") are skipped, and so is a lone
+    "one" that does not count anything ("one of them", "no one").
+    """
+    text = doc.text
+    if dates is None:
+        dates = date_expressions(doc, None, use_entities=False)
+    blocked = [(d.start, d.end) for d in dates]
+    for first, last in _number_groups(doc):
+        span = doc[first : last + 1]
+        s, e = span.start_char, span.end_char
+        if any(not (e <= a or s >= b) for a, b in blocked):
+            continue
+        before = text[s - 1] if s > 0 else " "
+        after = text[e] if e < len(text) else " "
+        # Codes, times, phone numbers, dates like 9/11: the number is glued to something.
+        if before.isalnum() or before in "-/:" and s > 1 and text[s - 2].isalnum():
+            continue
+        if (
+            after.isalnum()
+            or after in "/:"
+            or (after == "-" and e + 1 < len(text) and text[e + 1].isdigit())
+        ):
+            continue
+        words = span.text
+        value, approximate = parse_number(words)
+        if value is None:
+            continue
+        head = span.root
+        if len(span) == 1 and head.lower_ == "one" and head.dep_ != "nummod":
+            continue
+        if len(span) == 1 and re.fullmatch(r"(1[89]|20)\d\d", head.text):
+            continue  # a year the date patterns did not take ("in 2011" is a date)
+        kind, unit, obj = "number", None, None
+        end_tok = last
+        prev = doc[first - 1] if first > 0 else None
+        prev2 = doc[first - 2] if first > 1 else None
+        nxt = doc[last + 1] if last + 1 < len(doc) else None
+        start_tok = first
+        if prev is not None and prev.lower_ in _CURRENCY_SYMBOLS:
+            kind, unit = "money", _CURRENCY_SYMBOLS[prev.lower_]
+            start_tok = first - 1
+            if (
+                prev2 is not None
+                and prev2.text in ("US", "A", "C", "HK")
+                and prev2.whitespace_ == ""
+            ):
+                start_tok = first - 2
+                unit = _CURRENCY_SYMBOLS.get((prev2.text + prev.text).lower(), unit)
+        elif nxt is not None and nxt.lower_ in ("%", "percent", "pct", "per"):
+            kind, unit = "percent", "percent"
+            end_tok = last + 1
+            if nxt.lower_ == "per" and last + 2 < len(doc) and doc[last + 2].lower_ == "cent":
+                end_tok = last + 2
+            elif nxt.lower_ == "per":  # "per head", "per day": a rate, not a percentage
+                kind, unit, end_tok = "number", None, last
+        elif (
+            nxt is not None
+            and nxt.lower_ == "percentage"
+            and last + 2 < len(doc)
+            and doc[last + 2].lower_ in ("point", "points")
+        ):
+            kind, unit, end_tok = "percent", "percentage points", last + 2
+        elif nxt is not None and (
+            nxt.lower_ in _CURRENCY_WORDS
+            or (
+                nxt.text == "US" and last + 2 < len(doc) and doc[last + 2].lower_ in _CURRENCY_WORDS
+            )
+        ):
+            k = last + 1 if nxt.lower_ in _CURRENCY_WORDS else last + 2
+            kind, unit, end_tok = "money", _CURRENCY_WORDS[doc[k].lower_], k
+        elif (
+            nxt is not None
+            and nxt.lower_ in ("pound", "pounds")
+            and not (last + 2 < len(doc) and doc[last + 2].lower_ == "of")
+        ):
+            kind, unit, end_tok = "money", "GBP", last + 1
+        elif nxt is not None and (
+            nxt.lower_ in _TIME_UNITS
+            or nxt.text == "-"
+            and last + 2 < len(doc)
+            and doc[last + 2].lower_ in _TIME_UNITS
+        ):
+            k = last + 1 if nxt.lower_ in _TIME_UNITS else last + 2
+            kind, unit, end_tok = "duration", doc[k].lemma_.lower(), k
+        elif nxt is not None and nxt.lower_ in _MEASURE_UNITS:
+            unit, end_tok = nxt.lower_, last + 1
+            kind = "index" if unit in ("points", "point") else "quantity"
+            obj = _of_object(nxt)
+        if kind == "money":
+            # "1.5bn dollars" or "$1.5bn"; the scale may follow the currency word: "$2 million".
+            anchor = doc[end_tok]
+            obj = _of_object(anchor) or _of_object(head)
+            if (
+                obj is None
+                and head.dep_ in ("nummod", "compound", "amod")
+                and head.head.i > end_tok
+            ):
+                obj = _compact_phrase(head.head)
+            if obj is None:
+                obj = _subject_of(head)
+        elif kind == "percent":
+            obj = _of_object(doc[end_tok]) or _subject_of(doc[end_tok])
+        elif kind == "number":
+            subject = _subject_of(head)
+            if head.dep_ == "nummod" and head.head.i > last and head.head.pos_ in ("NOUN", "PROPN"):
+                # The words after the number: "six suspected insurgents" -> "suspected insurgents".
+                kind, obj = "count", doc[last + 1 : head.head.i + 1].text
+            elif _of_object(head):
+                kind, obj = "count", _of_object(head)
+            elif subject and _INDEX_WORDS.search(subject):
+                kind, obj = "index", subject
+            elif approximate:
+                kind = "count"
+        elif kind == "index":
+            subject = _subject_of(head)
+            obj = subject if subject and _INDEX_WORDS.search(subject) else obj
+        sp = doc[start_tok : end_tok + 1]
+        end_char = sp.end_char
+        if sp[-1].text.endswith(".") and sp[-1].lower_.rstrip(".") in _SCALE_ABBR:
+            end_char -= 1  # "£600m." closing a sentence: the period is not the number's
+        yield Number(
+            sp.start_char,
+            end_char,
+            text[sp.start_char : end_char],
+            float(value),
+            unit,
+            obj,
+            kind,
+            approximate,
+        )
+
+
+def extract_numbers(doc, article: Mapping) -> list[dict]:
+    """Return the ``numbers`` table rows of one article, ordered by ``start``.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        The parse of ``normalise_for_parse(article["text"])``.
+    article : mapping
+        At least ``article_id``.
+
+    Returns
+    -------
+    list of dict
+        ``article_id, start, end, text, value, unit, object, kind`` as in DESIGN.md (see
+        :func:`numbers` for the kinds), plus ``approximate`` (vague words such as "dozens").
+    """
+    return [{"article_id": article["article_id"], **n._asdict()} for n in numbers(doc)]
+
+
+# --- event counts -----------------------------------------------------------------------------------
+
+_QUANTITY_HEADS = {"number", "handful", "couple", "dozen", "both", "none", "pair"}
+_DEFINITE_DETS = {"the", "this", "that", "these", "those"}
+_REFERRING_PRONOUNS = {"he", "him", "she", "her"}
+# Words that make a number approximate: "about 20", "nearly 30", "up to 10", "an estimated 40".
+_VAGUE_BOUNDS = {
+    "about",
+    "around",
+    "approximately",
+    "nearly",
+    "almost",
+    "roughly",
+    "some",
+    "up",
+    "an",
+}
+
+
+class _Quantity(NamedTuple):
+    number: float | None
+    approximate: bool
+    start: int  # first token of the counted phrase
+    end: int  # last token of the counted phrase
+    object: str | None
+    negated: bool
+    definite: bool
+
+
+def _bound_adjustment(tok) -> tuple[float, bool]:
+    """(offset, approximate) from the words bounding a number: "more than 10" is at least 11."""
+    doc = tok.doc
+    words = {c.lower_ for c in tok.children if c.dep_ in ("quantmod", "advmod")}
+    prev = doc[tok.i - 2 : tok.i]
+    before = " ".join(t.lower_ for t in prev)
+    if "than" in words and ("more" in before or "over" in before) or before.endswith("over"):
+        return 1.0, False
+    if "than" in words and ("fewer" in before or "less" in before):
+        return 0.0, True
+    if words & _VAGUE_BOUNDS:
+        return 0.0, True
+    return 0.0, False
+
+
+def _phrase_object(doc, start: int, noun) -> str | None:
+    words = [t for t in doc[start : noun.i + 1] if t.dep_ not in ("det", "poss", "case", "predet")]
+    return " ".join(t.text for t in words) or None
+
+
+def _quantity_of(noun) -> _Quantity:
+    """How many ``noun`` stands for, the patient of an event.
+
+    "six suspected insurgents", "several of the men", "a number of insurgents", "dozens of
+    people", "both men", "more than 10 suspects" (11: the least it can mean), "a Taliban
+    commander" (1), "no one" (0, negated), "insurgents" (None: not said).
+    """
+    doc = noun.doc
+    low = noun.lower_
+    of_pobj = None
+    for child in noun.rights:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            of_pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+    det = next((c for c in noun.lefts if c.dep_ in ("det", "predet")), None)
+    det_low = det.lower_ if det is not None else None
+    poss = any(c.dep_ == "poss" for c in noun.lefts)
+    # The noun is itself the quantity: "six were arrested", "several of the men", "dozens of".
+    if _is_numeric(noun) or _is_number_word(noun) or low in APPROXIMATE or low in _QUANTITY_HEADS:
+        start = noun.left_edge.i
+        end = of_pobj.i if of_pobj is not None else noun.i
+        obj = _compact_phrase(of_pobj, keep_amod=True) if of_pobj is not None else None
+        if low == "none":
+            return _Quantity(0.0, False, start, end, obj, True, False)
+        value, approximate = parse_number(doc[start : noun.i + 1].text)
+        if value is None:
+            value, approximate = parse_number(low)
+        if value is None and low in ("number", "handful", "couple"):
+            value, approximate = float(APPROXIMATE[f"a {low} of"]), low != "couple"
+        offset, vague = _bound_adjustment(noun)
+        if value is not None:
+            value += offset
+        definite = of_pobj is None and det_low in _DEFINITE_DETS
+        return _Quantity(value, approximate or vague, start, end, obj, False, definite)
+    # Counted by a modifier: "six suspected insurgents", "several insurgents", "both men".
+    lefts = list(noun.lefts)
+    nummods = [
+        c
+        for c in lefts
+        if c.dep_ in ("nummod", "quantmod", "amod") and (_is_numeric(c) or _is_number_word(c))
+    ]
+    if nummods:
+        tok = nummods[0]
+        value, approximate = parse_number(doc[tok.left_edge.i : tok.i + 1].text)
+        if value is None:
+            value, approximate = parse_number(tok.text)
+        offset, vague = _bound_adjustment(tok)
+        start = min(
+            [tok.left_edge.i]
+            + [c.i for c in lefts if c.i < tok.i and c.dep_ in ("det", "amod", "quantmod")]
+        )
+        definite = det_low in _DEFINITE_DETS or poss
+        obj = doc[tok.i + 1 : noun.i + 1].text
+        return _Quantity(
+            None if value is None else value + offset,
+            approximate or vague,
+            start,
+            noun.i,
+            obj,
+            False,
+            definite,
+        )
+    if det_low in _NEGATIVE_DETS:
+        return _Quantity(0.0, False, det.i, noun.i, doc[det.i + 1 : noun.i + 1].text, True, False)
+    quant_words = [
+        c for c in lefts if c.lower_ in APPROXIMATE or c.lower_ in ("both", "several", "few")
+    ]
+    if quant_words:
+        tok = quant_words[0]
+        phrase = tok.lower_
+        start = tok.i
+        if det is not None and det.i < tok.i and f"{det_low} {phrase}" in APPROXIMATE:
+            phrase, start = f"{det_low} {phrase}", det.i
+        obj = doc[tok.i + 1 : noun.i + 1].text
+        if phrase == "both":
+            return _Quantity(2.0, False, start, noun.i, obj, False, True)
+        return _Quantity(float(APPROXIMATE.get(phrase, 3)), True, start, noun.i, obj, False, False)
+    if det_low == "both":
+        return _Quantity(2.0, False, det.i, noun.i, doc[det.i + 1 : noun.i + 1].text, False, True)
+    start = noun.left_edge.i if noun.left_edge.i <= noun.i else noun.i
+    obj = _phrase_object(doc, start, noun)
+    definite = det_low in _DEFINITE_DETS or poss
+    if low in _NEGATIVE_HEADS or (low == "one" and det_low == "no"):
+        return _Quantity(0.0, False, start, noun.i, None, True, False)
+    if noun.pos_ == "PRON":
+        if low in _REFERRING_PRONOUNS:
+            return _Quantity(1.0, False, noun.i, noun.i, None, False, True)
+        return _Quantity(None, False, noun.i, noun.i, None, False, True)
+    if noun.tag_ in ("NNS", "NNPS"):
+        # "detained suspects": how many is not said.
+        return _Quantity(None, True, start, noun.i, obj, False, definite)
+    return _Quantity(1.0, False, start, noun.i, obj, False, definite)
+
+
+def _patients(trigger) -> tuple[list, str]:
+    """The nouns an event word acts on, and how they attach to it."""
+    children = list(trigger.children)
+    lemma = trigger.lemma_.lower()
+    if trigger.pos_ == "NOUN":
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ == "of":
+                return [c for c in child.children if c.dep_ == "pobj"], "nominal"
+        return [], "nominal"
+    if trigger.pos_ == "ADJ":  # "three dead", "left two dead", "were found dead"
+        if any(c.dep_ == "nummod" for c in children):
+            return [trigger], "intransitive"
+        if trigger.dep_ == "amod" and trigger.head.i < trigger.i:
+            return [trigger.head], "relative"
+        if trigger.dep_ in ("oprd", "acomp", "xcomp", "ccomp"):
+            head = trigger.head
+            for dep in ("nsubjpass", "nsubj", "dobj"):
+                found = [c for c in head.children if c.dep_ == dep]
+                if found:
+                    return found, "intransitive"
+        return [c for c in children if c.dep_ == "nsubj"], "intransitive"
+    passive = [c for c in children if c.dep_ == "nsubjpass"]
+    if passive:
+        return passive, "passive"
+    if lemma == "die":
+        return [c for c in children if c.dep_ == "nsubj"], "intransitive"
+    objects = [c for c in children if c.dep_ in ("dobj", "obj")]
+    if objects:
+        return objects, "active"
+    auxes = {c.lemma_.lower() for c in children if c.dep_ in ("aux", "auxpass")}
+    subjects = [c for c in children if c.dep_ == "nsubj"]
+    head_passive = trigger.dep_ == "conj" and any(
+        c.dep_ == "auxpass" for c in trigger.head.children
+    )
+    if subjects and "have" not in auxes and (trigger.tag_ == "VBN" or head_passive):
+        # A reduced passive the parser read as active: "two insurgents were killed and
+        # several others detained".
+        return subjects, "passive"
+    if (
+        trigger.dep_ in ("acl", "amod", "relcl")
+        and trigger.tag_ == "VBN"
+        and trigger.head.pos_ in ("NOUN", "PROPN", "NUM")
+    ):
+        return [trigger.head], "relative"
+    if trigger.dep_ == "conj" and trigger.tag_ == "VBN" and not subjects:
+        # The second verb shares the first one's subject: "insurgents opened fire and were
+        # killed", "two were killed and two detained".
+        head = trigger.head
+        shared = [c for c in head.children if c.dep_ == "nsubjpass"]
+        if not shared and ("be" in auxes or head.tag_ != "VBN"):
+            shared = [c for c in head.children if c.dep_ == "nsubj"]
+        return shared, "passive"
+    return [], "active"
+
+
+def _with_conjuncts(noun) -> list:
+    """``noun`` and the nouns coordinated with it ("two facilitators and two other militants")."""
+    out = [noun]
+    for child in noun.children:
+        if child.dep_ == "conj" and child.pos_ in ("NOUN", "PROPN", "NUM", "PRON", "ADJ"):
+            out.extend(_with_conjuncts(child))
+        elif child.dep_ == "prep" and child.lower_ == "along":
+            for grand in child.children:
+                if grand.dep_ == "prep" and grand.lower_ == "with":
+                    for pobj in grand.children:
+                        if pobj.dep_ == "pobj":
+                            out.extend(_with_conjuncts(pobj))
+    # "two insurgents, including a commander": the commander is one of the two, so an
+    # "including" phrase is never a conjunct.
+    return out
+
+
+def _event_kind(tok) -> str | None:
+    lemma = tok.lemma_.lower()
+    low = tok.lower_
+    if tok.pos_ in ("VERB", "AUX") and lemma in EVENT_KINDS:
+        return EVENT_KINDS[lemma]
+    if tok.tag_ == "VBN" and low in _PARTICIPLES:
+        return _PARTICIPLES[low]  # the tagger sometimes calls "killed" an adjective
+    if tok.pos_ == "NOUN":
+        for form in (low, lemma, low[:-1] if low.endswith("s") else low):
+            if form in _NOMINAL_KIND:
+                return _NOMINAL_KIND[form]
+    if tok.pos_ == "ADJ" and low == "dead":
+        return "killed"
+    return None
+
+
+_PARTICIPLES = {
+    "killed": "killed", "wounded": "wounded", "injured": "injured", "detained": "detained",
+    "captured": "captured", "arrested": "arrested",
+}  # fmt: skip
+
+
+def _unrealised(tok) -> bool:
+    """True for an event that is aimed at, not reported: "a raid to capture", "aimed at
+    capturing", "could kill", "will detain"."""
+    if tok.tag_ == "VB":
+        return True
+    if tok.tag_ == "VBG" and tok.dep_ == "pcomp" and tok.head.lower_ in ("at", "for", "of", "on"):
+        return True
+    return any(c.dep_ == "aux" and c.tag_ == "MD" for c in tok.children)
+
+
+def _present_perfect(tok) -> bool:
+    """True for "have killed", "has been detained" (and a conjunct sharing them)."""
+    verb = tok
+    if (
+        verb.pos_ == "NOUN"
+        or verb.dep_ == "conj"
+        and not any(c.dep_.startswith("aux") for c in verb.children)
+    ):
+        verb = verb.head
+    return any(c.dep_ == "aux" and c.lower_ in ("have", "has", "'ve") for c in verb.children)
+
+
+def event_counts(doc) -> Iterator[Count]:
+    """Yield event counts from the dependency parse of ``doc``, in text order of the trigger.
+
+    An event word (kill, die, wound, injure, arrest, capture, detain, kidnap, and the nouns
+    "killing", "death", "arrest", "detention") is found by lemma; its patient is the object of
+    an active verb ("killed two insurgents"), the subject of a passive one ("two insurgents
+    were killed"), the noun a participle modifies ("insurgents killed in the strike"), the
+    subject of "die", or the "of" phrase of a noun ("the killing of several of the men").
+    Coordinated patients are counted separately ("two facilitators and two other militants").
+    The count comes from a number, a number word or a vague quantity modifying the patient;
+    "more than 10" counts 11, the least it can mean. Pronouns other than he/she are skipped.
+    """
+    text = doc.text
+    for tok in doc:
+        kind = _event_kind(tok)
+        if kind is None or _unrealised(tok):
+            continue
+        patients, voice = _patients(tok)
+        negated_verb = any(c.dep_ == "neg" for c in tok.children)
+        background = _present_perfect(tok)
+        for patient in patients:
+            for noun in _with_conjuncts(patient):
+                q = _quantity_of(noun)
+                if q.number is None and noun.pos_ == "PRON":
+                    continue
+                number, negated = (0.0, True) if negated_verb else (q.number, q.negated)
+                obj = None if noun is tok else q.object  # "three dead": no object named
+                start_char = doc[q.start].idx
+                end_char = doc[q.end].idx + len(doc[q.end].text)
+                yield Count(
+                    start_char,
+                    end_char,
+                    kind,
+                    number,
+                    obj,
+                    text[start_char:end_char],
+                    q.approximate,
+                    negated,
+                    q.definite,
+                    background,
+                    tok.text,
+                    tok.idx,
+                    tok.idx + len(tok.text),
+                    voice,
+                )
+
+
+def extract_counts(doc, article: Mapping) -> list[dict]:
+    """Return the ``counts`` table rows of one article, ordered by ``start``.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        The parse of ``normalise_for_parse(article["text"])``.
+    article : mapping
+        At least ``article_id``.
+
+    Returns
+    -------
+    list of dict
+        ``article_id, start, end, kind, number, object`` as in DESIGN.md (``start``/``end``
+        span the counted phrase, "six suspected insurgents"), plus ``text``, ``approximate``,
+        ``negated``, ``definite``, ``trigger``, ``trigger_start``, ``trigger_end`` and ``voice``
+        (see :class:`Count`).
+    """
+    rows = [{"article_id": article["article_id"], **c._asdict()} for c in event_counts(doc)]
+    rows.sort(key=lambda r: (r["start"], r["end"], r["trigger_start"]))
+    return rows
+
+
+def _head_word(obj: str | None) -> str:
+    word = (obj or "").split()[-1:] or [""]
+    return word[0].lower().rstrip("s")
+
+
+def count_totals(counts, kinds: Iterable[str]) -> float:
+    """Total people counted for ``kinds`` in one article, each mention of them once.
+
+    Parameters
+    ----------
+    counts : iterable of dict or Count
+        One article's count rows (:func:`extract_counts`).
+    kinds : iterable of str
+        The kinds to add up, e.g. ``("captured", "detained", "arrested")``.
+
+    Notes
+    -----
+    Wire copy and press releases state an event in the lead and retell it below, so:
+
+    - negated, unnumbered and background (present perfect) counts add nothing;
+    - a mention that repeats an earlier one adds nothing: the same phrase reached from two
+      triggers, the same head noun with the same number ("killed two insurgents" ... "two
+      insurgents were killed"), or the same number above one ("detained several insurgents"
+      ... "several individuals were detained");
+    - a definite mention with an exact number refines an earlier vague one ("detained several
+      suspected insurgents" ... "the five suspected insurgents" gives 5);
+    - other definite mentions ("the commander", "he") refer back and count only when the
+      article has no indefinite mention of these kinds, and then the largest of them.
+    """
+    wanted = set(kinds)
+    rows = [r if isinstance(r, Mapping) else r._asdict() for r in counts]
+    rows = [
+        r
+        for r in rows
+        if r["kind"] in wanted
+        and not r["negated"]
+        and not r.get("background")
+        and r["number"] is not None
+    ]
+    counted: list[dict] = []
+    definite: list[float] = []
+    for r in sorted(rows, key=lambda r: r["start"]):
+        head = _head_word(r["object"])
+        if r.get("definite"):
+            vague = [c for c in counted if c["approximate"] and _head_word(c["object"]) == head]
+            if vague and not r["approximate"] and r["number"] > 1:
+                counted[counted.index(vague[0])] = r
+            else:
+                definite.append(r["number"])
+            continue
+        if any(
+            (c["start"], c["end"]) == (r["start"], r["end"])
+            or c["number"] == r["number"]
+            and (_head_word(c["object"]) == head or r["number"] > 1)
+            for c in counted
+        ):
+            continue
+        counted.append(r)
+    if not counted:
+        return max(definite, default=0.0)
+    return float(sum(c["number"] for c in counted))

@@ -1,0 +1,476 @@
+"""Sentiment toward a target mention (NewsMTSC-trained ONNX model) and the actor stance table."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import config
+from analysis.encoder import OnnxModel
+
+LABELS = ("negative", "neutral", "positive")
+#: Columns a `target-sentiment` input row must carry.
+INPUT_COLUMNS = ("text", "target_start", "target_end")
+#: The model saw single sentences; a sentence longer than this (characters) is cut around the target.
+MAX_WINDOW_CHARS = 600
+
+# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a capital,
+# digit or opening quote, or at a line break. Titles and initials ("Mr.", "J.") are not ends.
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+_ABBREVIATIONS = frozenset(
+    (  # noqa: SIM905
+        "mr mrs ms dr gen lt col maj capt sgt sen rep gov pres prof st jr sr no vs adm cmdr rev "
+        "hon insp supt brig ft mt jan feb mar apr jun jul aug sep sept oct nov dec"
+    ).split()
+)
+
+
+class TargetOffsetError(ValueError):
+    """Target offsets that do not select a non-empty span of the text."""
+
+
+@functools.lru_cache(maxsize=1)
+def load_target_model(intra_op_num_threads: int = 1) -> OnnxModel:
+    """Load the committed target-sentiment model from the installed package (cached).
+
+    Parameters
+    ----------
+    intra_op_num_threads : int, default 1
+        onnxruntime threads per operator.
+
+    Returns
+    -------
+    OnnxModel
+        The model in ``config.TARGET_SENTIMENT_MODEL_DIR``; nothing is downloaded.
+    """
+    return OnnxModel(config.TARGET_SENTIMENT_MODEL_DIR, intra_op_num_threads=intra_op_num_threads)
+
+
+def _check_offsets(text: str, start, end) -> tuple[int, int]:
+    try:
+        s, e = int(start), int(end)
+        if s != start or e != end:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise TargetOffsetError(
+            f"target offsets must be integers, got start={start!r} end={end!r}"
+        ) from None
+    if not 0 <= s < e <= len(text):
+        raise TargetOffsetError(
+            f"target offsets ({s}, {e}) are outside the text (length {len(text)}); "
+            "need 0 <= start < end <= len(text)"
+        )
+    if not text[s:e].strip():
+        raise TargetOffsetError(f"target offsets ({s}, {e}) select only whitespace")
+    return s, e
+
+
+def _is_real_boundary(text: str, match: re.Match) -> bool:
+    if match.group(0).startswith("\n"):
+        return True
+    word = re.search(r"(\w+)\W*$", text[: match.start() + 1])
+    if word is None:
+        return True
+    token = word.group(1)
+    # "Mr." / "Gen." or an initial ("J. Smith", "U.S. officials") does not end a sentence.
+    return not (token.lower() in _ABBREVIATIONS or len(token) == 1 and token.isalpha())
+
+
+def sentence_window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """Cut the sentence(s) holding ``text[start:end]`` out of a longer text.
+
+    The model was trained on single news sentences, so an article-length input is reduced to the
+    sentence around the target; a sentence longer than ``MAX_WINDOW_CHARS`` is cut to about that
+    many characters centred on the target, at spaces.
+
+    Parameters
+    ----------
+    text : str
+        Sentence, paragraph or article.
+    start, end : int
+        Character offsets of the target in ``text``.
+
+    Returns
+    -------
+    tuple of (str, int, int)
+        The window and the target's offsets inside it.
+    """
+    lo, hi = 0, len(text)
+    for m in _BOUNDARY.finditer(text):
+        if not _is_real_boundary(text, m):
+            continue
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start() + (0 if m.group(0).startswith("\n") else 1)
+            break
+    if hi - lo > MAX_WINDOW_CHARS:
+        half = max(0, (MAX_WINDOW_CHARS - (end - start)) // 2)
+        new_lo, new_hi = max(lo, start - half), min(hi, end + half)
+        if new_lo > lo:
+            space = text.find(" ", new_lo, start)
+            new_lo = space + 1 if space != -1 else new_lo
+        if new_hi < hi:
+            space = text.rfind(" ", end, new_hi)
+            new_hi = space if space != -1 else new_hi
+        lo, hi = new_lo, new_hi
+    # Strip surrounding whitespace so the window looks like a training sentence.
+    while lo < start and text[lo].isspace():
+        lo += 1
+    while hi > end and text[hi - 1].isspace():
+        hi -= 1
+    return text[lo:hi], start - lo, end - lo
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(z)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def target_sentiments(
+    texts: Sequence[str],
+    starts: Sequence[int],
+    ends: Sequence[int],
+    *,
+    model: OnnxModel | None = None,
+    batch_size: int = 32,
+) -> pd.DataFrame:
+    """Sentiment toward one target per text, batched.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Sentences (or longer texts: the sentence around the target is used).
+    starts, ends : sequence of int
+        Character offsets of each target in its text.
+    model : OnnxModel, optional
+        Defaults to the committed model (`load_target_model`).
+    batch_size : int, default 32
+        Targets per onnxruntime call.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, in order: ``polarity`` (negative, neutral or positive) and the
+        probabilities ``negative``, ``neutral``, ``positive`` (summing to 1).
+
+    Raises
+    ------
+    TargetOffsetError
+        When a target's offsets are outside its text (the message gives the row index).
+
+    Notes
+    -----
+    The committed model is int8-quantised with dynamic activation scales, so a probability can
+    move in the third decimal with the other inputs of its batch; the same inputs in the same
+    order always give the same result.
+    """
+    if not len(texts) == len(starts) == len(ends):
+        raise ValueError(
+            f"texts, starts and ends differ in length ({len(texts)}, {len(starts)}, {len(ends)})"
+        )
+    model = model or load_target_model()
+    marker_open = model.meta.get("input", {}).get("marker_open", "[unused0]")
+    marker_close = model.meta.get("input", {}).get("marker_close", "[unused1]")
+    labels = tuple(model.meta.get("labels", LABELS))
+    marked, mentions = [], []
+    for i, (text, start, end) in enumerate(zip(texts, starts, ends, strict=True)):
+        text = "" if text is None else str(text)
+        try:
+            s, e = _check_offsets(text, start, end)
+        except TargetOffsetError as exc:
+            raise TargetOffsetError(f"row {i}: {exc}") from None
+        window, ws, we = sentence_window(text, s, e)
+        # Same marking as scripts/train_target_sentiment.py: sentence with markers, then mention.
+        marked.append(f"{window[:ws]}{marker_open} {window[ws:we]} {marker_close}{window[we:]}")
+        mentions.append(window[ws:we])
+    if not marked:
+        return pd.DataFrame(
+            {"polarity": pd.Series(dtype=object), **{k: pd.Series(dtype=float) for k in LABELS}}
+        )
+    probs = _softmax(model.predict(marked, mentions, batch_size=batch_size).astype(np.float64))
+    frame = pd.DataFrame(probs, columns=list(labels))[list(LABELS)]
+    frame.insert(0, "polarity", [LABELS[j] for j in frame[list(LABELS)].to_numpy().argmax(axis=1)])
+    return frame
+
+
+def target_sentiment(text: str, start: int, end: int, *, model: OnnxModel | None = None) -> dict:
+    """Sentiment of ``text`` toward the target at ``text[start:end]``.
+
+    Parameters
+    ----------
+    text : str
+        A sentence (or a longer text: the sentence around the target is used).
+    start, end : int
+        Character offsets of the target mention.
+    model : OnnxModel, optional
+        Defaults to the committed model.
+
+    Returns
+    -------
+    dict
+        ``polarity`` (``"negative"``, ``"neutral"`` or ``"positive"``) and the probabilities
+        ``negative``, ``neutral`` and ``positive``.
+
+    Raises
+    ------
+    TargetOffsetError
+        When the offsets do not select a non-empty span of ``text``.
+
+    Examples
+    --------
+    >>> target_sentiment("Critics accused the minister of lying.", 16, 28)["polarity"]  # doctest: +SKIP
+    'negative'
+    """
+    _check_offsets(text, start, end)
+    row = target_sentiments([text], [start], [end], model=model).iloc[0]
+    return {"polarity": row["polarity"], **{k: float(row[k]) for k in LABELS}}
+
+
+def stance_table(
+    quotes_df: pd.DataFrame,
+    mentions_df: pd.DataFrame,
+    articles_df: pd.DataFrame,
+    *,
+    detail: bool = False,
+    model: OnnxModel | None = None,
+) -> pd.DataFrame:
+    """Actor stance table: how each speaker's quotes treat each actor they mention.
+
+    For every quote with a speaker, every actor mention whose span lies inside the quote's span
+    is scored with `target_sentiments` on the article text (the sentence around the mention).
+    A speaker's mentions of itself are left out.
+
+    Parameters
+    ----------
+    quotes_df : pandas.DataFrame
+        Quotes table (``article_id``, ``start``, ``end``, ``speaker``, ...).
+    mentions_df : pandas.DataFrame
+        Mentions table (``article_id``, ``start``, ``end``, ``actor``, ...).
+    articles_df : pandas.DataFrame
+        Articles table (``article_id``, ``text``).
+    detail : bool, default False
+        Return one row per scored mention instead of the aggregate.
+    model : OnnxModel, optional
+        Defaults to the committed model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aggregate: ``speaker``, ``target``, ``n_mentions``, ``n_quotes``, ``n_articles``, the
+        mean ``negative``, ``neutral`` and ``positive``, ``net`` (mean positive minus mean
+        negative) and the counts ``n_negative``, ``n_neutral``, ``n_positive``; sorted by
+        ``n_mentions`` (descending), then speaker and target. With ``detail=True``:
+        ``article_id``, ``quote_start``, ``quote_end``, ``speaker``, ``target``, ``start``,
+        ``end``, ``polarity`` and the three probabilities.
+    """
+    detail_cols = [
+        "article_id",
+        "quote_start",
+        "quote_end",
+        "speaker",
+        "target",
+        "start",
+        "end",
+        "polarity",
+        *LABELS,
+    ]
+    agg_cols = [
+        "speaker",
+        "target",
+        "n_mentions",
+        "n_quotes",
+        "n_articles",
+        *LABELS,
+        "net",
+        "n_negative",
+        "n_neutral",
+        "n_positive",
+    ]
+    for name, df, cols in (
+        ("quotes_df", quotes_df, ("article_id", "start", "end", "speaker")),
+        ("mentions_df", mentions_df, ("article_id", "start", "end", "actor")),
+        ("articles_df", articles_df, ("article_id", "text")),
+    ):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise KeyError(f"{name} lacks column(s) {missing}; it has {list(df.columns)}")
+    quotes = quotes_df.loc[quotes_df["speaker"].notna(), ["article_id", "start", "end", "speaker"]]
+    quotes = quotes.rename(columns={"start": "quote_start", "end": "quote_end"})
+    quotes = quotes.reset_index(drop=True).reset_index(names="quote_id")
+    mentions = mentions_df.loc[
+        mentions_df["actor"].notna(), ["article_id", "start", "end", "actor"]
+    ]
+    pairs = quotes.merge(mentions, on="article_id", how="inner")
+    pairs = pairs[
+        (pairs["start"] >= pairs["quote_start"])
+        & (pairs["end"] <= pairs["quote_end"])
+        & (pairs["actor"] != pairs["speaker"])
+    ].rename(columns={"actor": "target"})
+    pairs = pairs.sort_values(["article_id", "quote_start", "start"], kind="stable").reset_index(
+        drop=True
+    )
+    if pairs.empty:
+        return pd.DataFrame(columns=detail_cols if detail else agg_cols)
+    texts = articles_df.drop_duplicates("article_id").set_index("article_id")["text"]
+    scores = target_sentiments(
+        texts.loc[pairs["article_id"]].tolist(),
+        pairs["start"].tolist(),
+        pairs["end"].tolist(),
+        model=model,
+    )
+    scored = pd.concat([pairs, scores], axis=1)
+    if detail:
+        return scored[detail_cols]
+    for label in LABELS:
+        scored[f"is_{label}"] = scored["polarity"] == label
+    table = scored.groupby(["speaker", "target"], sort=False).agg(
+        n_mentions=("quote_id", "size"),
+        n_quotes=("quote_id", "nunique"),
+        n_articles=("article_id", "nunique"),
+        negative=("negative", "mean"),
+        neutral=("neutral", "mean"),
+        positive=("positive", "mean"),
+        n_negative=("is_negative", "sum"),
+        n_neutral=("is_neutral", "sum"),
+        n_positive=("is_positive", "sum"),
+    )
+    table["net"] = table["positive"] - table["negative"]
+    table = table.reset_index()[agg_cols]
+    return table.sort_values(
+        ["n_mentions", "speaker", "target"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, record) pairs from a JSONL or CSV file, values kept as written."""
+    from analysis.cli import CLIError
+
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    rows = []
+    try:
+        if suffix == ".jsonl":
+            with path.open(encoding="utf-8-sig") as fh:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise CLIError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+                    if not isinstance(rec, dict):
+                        raise CLIError(f"{path}:{lineno}: a record must be a JSON object")
+                    rows.append((lineno, rec))
+        elif suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                start_line = 2
+                for rec in reader:
+                    rows.append((start_line, dict(rec)))
+                    start_line = reader.line_num + 1
+        else:
+            raise CLIError(
+                f"{path}: unsupported input type {suffix or '(none)'}; use .jsonl or .csv"
+            )
+    except UnicodeDecodeError as exc:
+        raise CLIError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    return rows
+
+
+def _offset(value, path: Path, lineno: int, column: str) -> int:
+    from analysis.cli import CLIError
+
+    try:
+        number = float(value) if isinstance(value, str) else value
+        if isinstance(number, bool) or number is None or int(number) != number:
+            raise ValueError
+        return int(number)
+    except (TypeError, ValueError):
+        raise CLIError(f"{path}:{lineno}: {column} must be an integer, got {value!r}") from None
+
+
+def _cmd_target_sentiment(args: argparse.Namespace) -> int:
+    from analysis.cli import CLIError
+
+    src, dst = Path(args.file), Path(args.output)
+    if dst.suffix.lower() not in (".jsonl", ".csv"):
+        raise CLIError(f"{dst}: output must be .jsonl or .csv")
+    rows = _read_rows(src)
+    texts, starts, ends = [], [], []
+    for lineno, rec in rows:
+        missing = [c for c in INPUT_COLUMNS if c not in rec]
+        if missing:
+            raise CLIError(f"{src}:{lineno}: missing column(s) {', '.join(missing)}")
+        text = "" if rec["text"] is None else str(rec["text"])
+        s = _offset(rec["target_start"], src, lineno, "target_start")
+        e = _offset(rec["target_end"], src, lineno, "target_end")
+        try:
+            _check_offsets(text, s, e)
+        except TargetOffsetError as exc:
+            raise CLIError(f"{src}:{lineno}: {exc}") from None
+        texts.append(text)
+        starts.append(s)
+        ends.append(e)
+    print(f"{src}: scoring {len(rows)} targets", file=sys.stderr)
+    try:
+        scores = target_sentiments(texts, starts, ends, batch_size=args.batch_size)
+    except (FileNotFoundError, TargetOffsetError) as exc:
+        raise CLIError(f"{src}: {exc}") from None
+    out_rows = []
+    for (_, rec), score in zip(rows, scores.itertuples(index=False), strict=True):
+        out = dict(rec)
+        out["polarity"] = score.polarity
+        for label in LABELS:
+            out[label] = round(float(getattr(score, label)), 6)
+        out_rows.append(out)
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with dst.open("w", encoding="utf-8", newline="") as fh:
+            if dst.suffix.lower() == ".jsonl":
+                for out in out_rows:
+                    fh.write(json.dumps(out, ensure_ascii=False) + "\n")
+            else:
+                fields = list(dict.fromkeys(k for out in out_rows for k in out)) or [
+                    *INPUT_COLUMNS,
+                    "polarity",
+                    *LABELS,
+                ]
+                writer = csv.DictWriter(fh, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(out_rows)
+    except OSError as exc:
+        raise CLIError(f"{dst}: cannot write ({exc.strerror})") from None
+    print(f"{dst}: wrote {len(out_rows)} rows", file=sys.stderr)
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``target-sentiment`` command."""
+    p = subparsers.add_parser(
+        "target-sentiment",
+        help="sentiment toward a target span in each row",
+        description="Read rows with text, target_start and target_end (character offsets) from a "
+        ".jsonl or .csv file and write them back with polarity (negative, neutral, positive) and "
+        "the three probabilities. Every input column is kept unchanged.",
+    )
+    p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.jsonl", help="output .jsonl (or .csv)"
+    )
+    p.add_argument("--batch-size", type=int, default=32, help="targets per model call (default 32)")
+    p.set_defaults(func=_cmd_target_sentiment)

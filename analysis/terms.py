@@ -1,0 +1,381 @@
+"""Topic-model terms from a parse: lemmas, named entities and noun phrases, wire boilerplate removed."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+#: Entity labels whose spans become single terms ("north_waziristan", "liam_fox").
+ENTITY_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+)
+#: Entity labels that name actors (people, organisations, places, groups); used in topic labels.
+ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+#: Parts of speech kept as single-lemma terms.
+CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
+#: Verbs of attribution: in news they mark who spoke, not what the story is about.
+REPORTING_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "add",
+        "state",
+        "claim",
+        "report",
+        "quote",
+        "accord",
+        "note",
+        "explain",
+        "comment",
+        "insist",
+        "ask",
+        "reply",
+        "write",
+        "cite",
+        "remark",
+        "announce",
+        "describe",
+        "suggest",
+        "confirm",
+        "deny",
+    ]
+)
+#: News agencies and their tags ("afp", "(Reuters)"): present in every wire story, never a topic.
+AGENCY_TERMS = frozenset(
+    [
+        "afp",
+        "ap",
+        "reuters",
+        "upi",
+        "xinhua",
+        "ians",
+        "pti",
+        "ani",
+        "dpa",
+        "efe",
+        "ansa",
+        "kyodo",
+        "bernama",
+        "apa",
+        "irna",
+        "tass",
+        "agence_france_presse",
+        "agence_france-presse",
+        "associated_press",
+        "press_association",
+        "thomson_reuters",
+        "bloomberg_news",
+    ]
+)
+#: Honorifics and other words that survive spaCy's stopword list but carry no topic.
+EXTRA_STOPWORDS = frozenset(
+    ["mr", "mrs", "ms", "dr", "st", "pc", "per", "cent", "percent", "etc", "yes", "oh"]
+)
+
+# A wire dateline at the start of a story: an upper-case place, optional ", Region", optional
+# date and "(Agency)", then ":" or a dash. The first word must be upper case ("ISLAMABAD:",
+# "NEW YORK, March 3 -", "WASHINGTON (Reuters) -") so an ordinary opening sentence never matches.
+_DATELINE = re.compile(
+    r"""^\s*
+    [A-Z][A-Z.'\u2019\-]+(?:\s+[A-Z][A-Z.'\u2019\-]+)*       # PLACE in capitals
+    (?:\s*,\s*[A-Z][A-Za-z.]*(?:\s+[A-Za-z.]+){0,2})?         # , Region / , Month
+    (?:\s*,?\s*\d{1,2}(?:\s*,\s*\d{4})?)?                     # day, year
+    (?:\s*\([^)\n]{1,40}\))?                                   # (AFP) / (Nov. 20, 2011)
+    \s*(?::|-{1,2}|\u2013|\u2014)\s""",
+    re.VERBOSE,
+)
+# Sign-offs at the end of a story: "(Reporting by ...; Editing by ...)", "-- AFP", a lone "afp".
+_SIGN_OFF = re.compile(
+    r"""(?:\((?:reporting|writing|editing|additional\s+reporting)\b[^)]*\)
+    |(?:--|\u2014)?\s*\b(?:afp|ap|reuters|upi)\b\.?)\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_NON_WORD = re.compile(r"[\W_]+")
+#: Entity labels of dates, times and quantities: their words ("monday", "10-year") are not topics.
+NON_TOPIC_LABELS = frozenset(
+    {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+)
+
+
+@dataclass(frozen=True)
+class TermDoc:
+    """The terms of one text with their character offsets and sentence spans.
+
+    Attributes
+    ----------
+    terms : tuple of str
+        Terms in text order.
+    starts, ends : tuple of int
+        Character offsets of each term in the text.
+    sentences : tuple of (int, int)
+        Character spans of the sentences (empty for pre-tokenised input).
+    actor_flags : tuple of bool
+        Whether each term came from a PERSON, ORG, GPE or NORP entity (empty for
+        pre-tokenised input).
+    """
+
+    terms: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    sentences: tuple[tuple[int, int], ...] = ()
+    actor_flags: tuple[bool, ...] = ()
+
+    def within(self, start: int, end: int) -> list[str]:
+        """Return the terms that start inside ``[start, end)``."""
+        return [t for t, s in zip(self.terms, self.starts, strict=True) if start <= s < end]
+
+
+def boilerplate_spans(text: str) -> list[tuple[int, int]]:
+    """Return character spans of wire boilerplate in ``text``: the dateline and a trailing sign-off.
+
+    Parameters
+    ----------
+    text : str
+        An article body.
+
+    Returns
+    -------
+    list of (int, int)
+        Spans to skip when extracting terms, in text order.
+
+    Examples
+    --------
+    >>> boilerplate_spans("ISLAMABAD: Pakistan's army chief left. afp")
+    [(0, 11), (38, 42)]
+    """
+    spans = []
+    head = _DATELINE.match(text)
+    if head:
+        spans.append((head.start(), head.end()))
+    tail = _SIGN_OFF.search(text[-300:])
+    if tail and tail.group(0).strip():
+        offset = max(0, len(text) - 300)
+        start = offset + tail.start()
+        while start < len(text) and text[start].isspace():
+            start += 1
+        spans.append((start, offset + tail.end()))
+    return spans
+
+
+def normalise_term(words: Iterable[str]) -> str:
+    """Join words into one lower-case term with underscores ("North Waziristan" -> "north_waziristan")."""
+    return _NON_WORD.sub("_", "_".join(words).lower()).strip("_")
+
+
+def _keep_word(word: str, stopwords) -> bool:
+    return (
+        len(word) > 1 and word.isalpha() and word not in stopwords and word not in EXTRA_STOPWORDS
+    )
+
+
+def _entity_term(ent, stopwords) -> str | None:
+    tokens = list(ent)
+    # "the White House" -> "white_house"; "Pakistan's" -> "pakistan".
+    while tokens and (tokens[0].pos_ == "DET" or tokens[0].is_punct):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct or tokens[-1].is_space):
+        tokens = tokens[:-1]
+    if not tokens or all(t.like_num for t in tokens):
+        return None
+    term = normalise_term(t.text for t in tokens)
+    if not term or term in AGENCY_TERMS or (len(tokens) == 1 and term in stopwords):
+        return None
+    return term
+
+
+def term_spans(
+    doc,
+    *,
+    entities: bool = True,
+    phrases: bool = True,
+    reporting_verbs: bool = False,
+    max_phrase_len: int = 4,
+) -> Iterator[tuple[int, int, str, bool]]:
+    """Yield the topic terms of a spaCy ``Doc`` as ``(start, end, term, is_actor)`` in text order.
+
+    Parameters
+    ----------
+    doc : spacy.tokens.Doc
+        A parsed article (from :func:`analysis.nlp.parse`).
+    entities : bool
+        Join named-entity spans into one term ("north_waziristan").
+    phrases : bool
+        Join noun compounds and adjective-noun phrases into one term ("prime_minister",
+        "army_chief"); :class:`analysis.topics.TopicModel` splits rare ones back into words.
+    reporting_verbs : bool
+        Keep verbs of attribution ("say", "tell"); dropped by default.
+    max_phrase_len : int
+        Longest noun phrase joined, in words.
+
+    Yields
+    ------
+    tuple of (int, int, str, bool)
+        Character offsets, the term, and whether it names an actor (a person, organisation,
+        place or group).
+    """
+    stopwords = _stopwords(doc.lang_)
+    skip = boilerplate_spans(doc.text)
+    used = [False] * len(doc)
+
+    def in_skip(tok) -> bool:
+        return any(s <= tok.idx < e for s, e in skip)
+
+    out: list[tuple[int, int, str, bool]] = []
+    if entities:
+        for ent in doc.ents:
+            if ent.label_ in NON_TOPIC_LABELS:
+                for tok in ent:
+                    used[tok.i] = True
+            if ent.label_ not in ENTITY_LABELS or in_skip(ent[0]):
+                continue
+            term = _entity_term(ent, stopwords)
+            for tok in ent:
+                used[tok.i] = True
+            if term:
+                out.append((ent.start_char, ent.end_char, term, ent.label_ in ACTOR_LABELS))
+    if phrases:
+        for tok in doc:
+            # The head of a phrase is a noun; its modifiers are the contiguous compound/amod
+            # tokens immediately to its left, each attached inside the phrase.
+            if tok.pos_ not in {"NOUN", "PROPN"} or used[tok.i] or in_skip(tok):
+                continue
+            first = tok.i
+            while (
+                first > 0
+                and tok.i - first + 1 < max_phrase_len
+                and not used[first - 1]
+                and doc[first - 1].dep_ in {"compound", "amod"}
+                and doc[first - 1].head.i > first - 1
+                and doc[first - 1].head.i <= tok.i
+                and doc[first - 1].pos_ in {"NOUN", "PROPN", "ADJ"}
+                and _keep_word(doc[first - 1].lemma_.lower(), stopwords)
+            ):
+                first -= 1
+            if first == tok.i or not _keep_word(tok.lemma_.lower(), stopwords):
+                continue
+            words = [t.lemma_.lower() for t in doc[first : tok.i + 1]]
+            for t in doc[first : tok.i + 1]:
+                used[t.i] = True
+            out.append((doc[first].idx, tok.idx + len(tok), normalise_term(words), False))
+    for tok in doc:
+        if used[tok.i] or tok.pos_ not in CONTENT_POS or in_skip(tok):
+            continue
+        lemma = (tok.text if tok.pos_ == "PROPN" else tok.lemma_).lower()
+        if not _keep_word(lemma, stopwords) or tok.is_stop or lemma in AGENCY_TERMS:
+            continue
+        if not reporting_verbs and tok.pos_ == "VERB" and lemma in REPORTING_VERBS:
+            continue
+        out.append((tok.idx, tok.idx + len(tok), lemma, False))
+    out.sort()
+    yield from out
+
+
+@functools.lru_cache(maxsize=4)
+def _stopwords(lang: str) -> frozenset[str]:
+    import spacy
+
+    return frozenset(spacy.util.get_lang_class(lang).Defaults.stop_words)
+
+
+def doc_terms(doc, **options) -> list[str]:
+    """Return the topic terms of a spaCy ``Doc`` in text order (see :func:`term_spans` for options).
+
+    This is the plug-in point for a feature store: whatever caches parses can cache this list.
+    """
+    return [term for _, _, term, _ in term_spans(doc, **options)]
+
+
+def term_doc(doc, **options) -> TermDoc:
+    """Return a :class:`TermDoc` (terms, offsets, sentences, actors) for a spaCy ``Doc``."""
+    spans = list(term_spans(doc, **options))
+    return TermDoc(
+        terms=tuple(s[2] for s in spans),
+        starts=tuple(s[0] for s in spans),
+        ends=tuple(s[1] for s in spans),
+        sentences=tuple((s.start_char, s.end_char) for s in doc.sents),
+        actor_flags=tuple(bool(s[3]) for s in spans),
+    )
+
+
+def whitespace_doc(text: str) -> TermDoc:
+    """Return a :class:`TermDoc` of ``text`` split on whitespace, tokens used as they are."""
+    terms, starts, ends = [], [], []
+    for match in re.finditer(r"\S+", text):
+        terms.append(match.group(0))
+        starts.append(match.start())
+        ends.append(match.end())
+    return TermDoc(tuple(terms), tuple(starts), tuple(ends), ((0, len(text)),) if text else ())
+
+
+# Parsed terms of recently seen texts, so explaining a fitted model (representative sentences,
+# keyness, prevalence) never parses an article twice in one session.
+_CACHE: OrderedDict[str, TermDoc] = OrderedDict()
+_CACHE_MAX = 50_000
+
+
+def _key(text: str, tokens: str | None) -> str:
+    return hashlib.sha1(f"{tokens}\x00{text}".encode()).hexdigest()
+
+
+def term_docs(
+    texts: Sequence[str],
+    *,
+    tokens: str | None = None,
+    nlp=None,
+    batch_size: int = 64,
+    n_process: int = 1,
+) -> list[TermDoc]:
+    """Return one :class:`TermDoc` per text, parsing only texts not seen before in this process.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Article bodies.
+    tokens : {None, "whitespace"}
+        ``None`` parses with spaCy; ``"whitespace"`` means the texts are already tokenised.
+    nlp : spacy.Language, optional
+        Pipeline to use (default :func:`analysis.nlp.load_nlp`).
+    batch_size, n_process : int
+        Passed to :func:`analysis.nlp.parse`.
+
+    Returns
+    -------
+    list of TermDoc
+    """
+    if tokens not in (None, "whitespace"):
+        raise ValueError(f"tokens must be None or 'whitespace', got {tokens!r}")
+    keys = [_key(t, tokens) for t in texts]
+    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in _CACHE}
+    if todo:
+        if tokens == "whitespace":
+            fresh = [whitespace_doc(t) for t in todo.values()]
+        else:
+            from analysis.nlp import parse
+
+            fresh = [
+                term_doc(d)
+                for d in parse(
+                    list(todo.values()), nlp=nlp, batch_size=batch_size, n_process=n_process
+                )
+            ]
+        for k, td in zip(todo, fresh, strict=True):
+            _CACHE[k] = td
+    out = []
+    for k in keys:
+        out.append(_CACHE[k])
+        _CACHE.move_to_end(k)
+    while len(_CACHE) > max(_CACHE_MAX, len(keys)):
+        _CACHE.popitem(last=False)
+    return out
+
+
+def cache_terms(
+    texts: Sequence[str], term_docs: Sequence[TermDoc], tokens: str | None = None
+) -> None:
+    """Put already extracted ``term_docs`` for ``texts`` into the in-process cache (e.g. from a file)."""
+    for text, td in zip(texts, term_docs, strict=True):
+        _CACHE[_key(text, tokens)] = td

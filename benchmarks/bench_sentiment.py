@@ -1,0 +1,149 @@
+"""Benchmark sentence sentiment on the NYT editorial dev split against vaderSentiment, and speed.
+
+Prints, in one run:
+
+* Pearson r between each scorer's ``compound`` and the human mean rating, and 3-class macro F1
+  (gold: mean > 0.5 positive, < -0.5 negative, else neutral; scores: beyond ±0.05), for
+  vaderSentiment, the project's rules alone and the project's blended scorer. The blend weights
+  were fitted on this same split (see the model's meta.json), so those figures are in-sample;
+  the 5-fold cross-validated figures (folds by article) are printed beside them.
+* Sentences per second for vaderSentiment and the project's scorer on the same sentences
+  (default 10,000 drawn from the four ground-truth files), pinned to one core with one
+  onnxruntime thread; wall-clock and CPU-time rates are both shown, as the machine is shared.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_sentiment.py [--data ../shared/data/vader_groundtruth]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+# One core for the speed figures: tokenizers' thread pool must be sized before it is imported.
+os.environ.setdefault("RAYON_NUM_THREADS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np  # noqa: E402
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = CHECKOUT.parent / "shared" / "data" / "vader_groundtruth"
+DEV_FILE = "nytEditorialSnippets_dev.jsonl"
+ALL_FILES = (
+    "tweets.jsonl",
+    "movieReviewSnippets.jsonl",
+    "amazonReviewSnippets.jsonl",
+    DEV_FILE,
+)
+
+
+def read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def accuracy(data: Path) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from analysis.sentiment import (
+        GOLD_THRESHOLD,
+        RATING_SCALE,
+        SentimentScorer,
+        _macro_f1,
+        cross_val_blend,
+        polarity_classes,
+    )
+
+    rows = read(data / DEV_FILE)
+    texts = [r["text"] for r in rows]
+    y = np.array([r["mean_rating"] for r in rows], dtype=float) / RATING_SCALE
+    groups = [r["id"].split("_")[0] for r in rows]
+    gold = polarity_classes(y, GOLD_THRESHOLD)
+    print(f"NYT editorial dev split: {len(rows)} sentences from {len(set(groups))} articles")
+    print(
+        f"gold classes: {int((gold == 1).sum())} positive, {int((gold == 0).sum())} neutral, "
+        f"{int((gold == -1).sum())} negative"
+    )
+
+    vader = SentimentIntensityAnalyzer()
+    results = {"vaderSentiment": np.array([vader.polarity_scores(t)["compound"] for t in texts])}
+    cv = {}
+    for name, use_model in (("project rules only", False), ("project blended", True)):
+        scorer = SentimentScorer(use_model=use_model)
+        results[name] = scorer.score(texts)["compound"].to_numpy()
+        _, X = scorer._features(texts)
+        cv[name] = cross_val_blend(X, y, groups)
+        print(f"{name}: blend {scorer.blend_}")
+
+    print()
+    print(f"{'scorer':<34} {'pearson r':>10} {'macro F1':>9}")
+    for name, scores in results.items():
+        r = np.corrcoef(scores, y)[0, 1]
+        f1 = _macro_f1(gold, polarity_classes(scores, 0.05))
+        print(f"{name:<34} {r:>10.4f} {f1:>9.4f}")
+    for name, scores in cv.items():
+        r = np.corrcoef(scores, y)[0, 1]
+        f1 = _macro_f1(gold, polarity_classes(scores, 0.05))
+        print(f"{name + ' (5-fold CV blend)':<34} {r:>10.4f} {f1:>9.4f}")
+    raw = np.corrcoef(SentimentScorer(use_model=True).model_scores(texts), y)[0, 1]
+    print(f"{'model alone (no rules, no blend)':<34} {raw:>10.4f} {'':>9}")
+    base = np.corrcoef(results["vaderSentiment"], y)[0, 1]
+    gain = np.corrcoef(results["project blended"], y)[0, 1] - base
+    print(f"\nblended r - VADER r = {gain:+.4f} (target >= +0.10)")
+
+
+def speed(data: Path, n: int, seed: int) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from analysis.sentiment import SentimentScorer
+
+    texts = [r["text"] for name in ALL_FILES for r in read(data / name)]
+    rng = random.Random(seed)
+    sample = rng.sample(texts, min(n, len(texts)))
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    print(f"\nspeed: {len(sample):,} sentences (seed {seed}) from {', '.join(ALL_FILES)}")
+    print(f"pinned to CPU(s) {sorted(os.sched_getaffinity(0))}, onnxruntime intra-op threads 1")
+
+    def timed(label, fn) -> None:
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        print(
+            f"{label:<34} {len(sample) / wall:>8.0f} sentences/s wall, "
+            f"{len(sample) / cpu:>8.0f} per CPU-second"
+        )
+
+    vader = SentimentIntensityAnalyzer()
+    timed("vaderSentiment", lambda: [vader.polarity_scores(t) for t in sample])
+    rules = SentimentScorer(use_model=False)
+    timed("project rules only", lambda: rules.score(sample))
+    blended = SentimentScorer(use_model=True, intra_op_num_threads=1)
+    blended.score(sample[:32])  # load the ONNX session outside the timing
+    timed("project blended (rules + model)", lambda: blended.score(sample))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="vader_groundtruth folder")
+    ap.add_argument("--n", type=int, default=10_000, help="sentences for the speed test")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-speed", action="store_true", help="skip the speed test")
+    args = ap.parse_args(argv)
+    if not (args.data / DEV_FILE).is_file():
+        print(f"{args.data / DEV_FILE}: not found (pass --data)", file=sys.stderr)
+        return 1
+    accuracy(args.data)
+    if not args.no_speed:
+        speed(args.data, args.n, args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""Benchmark sentiment toward a target on NewsMTSC dev: macro F1, targets per second, and a baseline.
+
+Runs the committed int8 ONNX model through the package runtime (`analysis.target_sentiments`,
+one onnxruntime thread) on ``dev_rw.jsonl`` and ``dev_mt.jsonl``, and in the same run a
+bag-of-words + VADER logistic regression trained on ``train.jsonl``. Usage::
+
+    .venv/bin/python benchmarks/bench_target_sentiment.py [--data-dir ../shared/data/newsmtsc]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+from analysis.target import LABELS, load_target_model, sentence_window, target_sentiments
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "data" / "newsmtsc"
+POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
+
+
+def read_split(path: Path) -> list[dict]:
+    """One row per target: sentence, offsets, gold label."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                for t in rec["targets"]:
+                    rows.append(
+                        {
+                            "text": rec["sentence_normalized"],
+                            "start": int(t["from"]),
+                            "end": int(t["to"]),
+                            "gold": POLARITY[float(t["polarity"])],
+                        }
+                    )
+    return rows
+
+
+def baseline(train: list[dict], splits: dict[str, list[dict]]) -> dict[str, float]:
+    """Bag-of-words + VADER logistic regression: sentence words, words near the target, and
+    VADER scores of the sentence and of the 8-word window around the target."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+
+    def near(r):
+        left = r["text"][: r["start"]].split()[-8:]
+        right = r["text"][r["end"] :].split()[:8]
+        return " ".join(left + ["TARGET"] + right)
+
+    def vader_feats(rows):
+        out = []
+        for r in rows:
+            a, b = vader.polarity_scores(r["text"]), vader.polarity_scores(near(r))
+            out.append([a["compound"], a["pos"], a["neg"], b["compound"], b["pos"], b["neg"]])
+        return csr_matrix(np.array(out))
+
+    sent_vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    near_vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+
+    def features(rows, fit=False):
+        texts, nears = [r["text"] for r in rows], [near(r) for r in rows]
+        if fit:
+            return hstack(
+                [sent_vec.fit_transform(texts), near_vec.fit_transform(nears), vader_feats(rows)]
+            )
+        return hstack([sent_vec.transform(texts), near_vec.transform(nears), vader_feats(rows)])
+
+    clf = LogisticRegression(max_iter=2000, C=2.0, class_weight="balanced", random_state=0)
+    clf.fit(features(train, fit=True), [r["gold"] for r in train])
+    return {
+        name: f1_score([r["gold"] for r in rows], clf.predict(features(rows)), average="macro")
+        for name, rows in splits.items()
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="NewsMTSC folder")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--no-baseline", action="store_true", help="skip the BoW + VADER baseline")
+    args = ap.parse_args(argv)
+
+    splits = {name: read_split(args.data_dir / f"{name}.jsonl") for name in ("dev_rw", "dev_mt")}
+    model = load_target_model()
+    meta = model.meta
+    print(
+        f"model: {model.model_dir} (trained {meta.get('training', {}).get('epochs')} epochs, "
+        f"best epoch {meta.get('training', {}).get('best_epoch')}), onnxruntime 1 thread"
+    )
+    model.predict(["warm up"], ["up"])
+    model_f1 = {}
+    for name, rows in splits.items():
+        n_cut = sum(
+            sentence_window(r["text"], r["start"], r["end"])[0] != r["text"].strip() for r in rows
+        )
+        t0 = time.perf_counter()
+        pred = target_sentiments(
+            [r["text"] for r in rows],
+            [r["start"] for r in rows],
+            [r["end"] for r in rows],
+            model=model,
+            batch_size=args.batch_size,
+        )
+        seconds = time.perf_counter() - t0
+        gold = [r["gold"] for r in rows]
+        model_f1[name] = f1_score(gold, pred["polarity"], average="macro", labels=list(LABELS))
+        n_sent = len({r["text"] for r in rows})
+        print(
+            f"{name}: {len(rows)} targets in {n_sent} sentences ({n_cut} windows cut from the "
+            f"sentence): macro F1 {model_f1[name]:.4f}, accuracy {accuracy_score(gold, pred['polarity']):.4f}; "
+            f"{len(rows) / seconds:.1f} targets/s ({n_sent / seconds:.1f} sentences/s)"
+        )
+    if not args.no_baseline:
+        t0 = time.perf_counter()
+        base = baseline(read_split(args.data_dir / "train.jsonl"), splits)
+        print(
+            f"baseline BoW + VADER logistic regression ({time.perf_counter() - t0:.0f} s to train and score):"
+        )
+        for name, f1 in base.items():
+            print(f"  {name}: macro F1 {f1:.4f} (model {model_f1[name]:.4f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

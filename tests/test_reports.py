@@ -1,0 +1,670 @@
+"""Tests for analysis.reports: registry, parameters, escaping, summaries, the runner and its outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import cli, config, reports
+from analysis.reports import (
+    ParameterError,
+    ReportError,
+    corpus_paths,
+    escape,
+    escape_markdown,
+    parse_assignment,
+    show_table,
+    write_summary,
+)
+
+XSS_HEADLINE = "<script>alert(1)</script>"
+XSS_BODY = "<img src=x onerror=alert(1)>"
+
+
+def make_notebook(path: Path, parameters: str, body: str) -> Path:
+    """Write a small report notebook: a tagged parameters cell, then ``body``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": config.REPORT_KERNEL_NAME,
+        "language": "python",
+        "display_name": "news-analysis",
+    }
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Test report"),
+        params,
+        nbformat.v4.new_code_cell(body),
+    ]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def build_seed_xss_report(tmp_path_factory) -> tuple[Path, Path, reports.RunResult]:
+    """Run every project notebook on the seed plus the XSS fixture (once per session folder).
+
+    A second call in the same session runs again into the same folder, which reuses
+    everything; both the browser test and these tests use this.
+    """
+    base = tmp_path_factory.getbasetemp() / "seed-xss-report"
+    corpus, out = base / "corpus", base / "out"
+    if not corpus.exists():
+        corpus.mkdir(parents=True)
+        shutil.copy(config.SEEDS_DIR / "000_fbdc2a47216796c1.txt", corpus)
+        shutil.copy(Path(__file__).parent / "fixtures" / "reports" / "xss_article.txt", corpus)
+    import io
+
+    log = io.StringIO()
+    with pinned_package_fingerprint():
+        result = reports.run_reports([corpus], out, progress=log)
+    result.log = log.getvalue()
+    return corpus, out, result
+
+
+_PINNED: list[str] = []
+
+
+def pinned_package_fingerprint():
+    """Hold the package hash at its first value for the session.
+
+    Other people edit the checkout while the tests run; a changed package rightly re-runs
+    every notebook, which is not what the reuse tests are about.
+    """
+    from unittest import mock
+
+    if not _PINNED:
+        _PINNED.append(reports.package_fingerprint())
+    return mock.patch.object(reports, "package_fingerprint", return_value=_PINNED[0])
+
+
+# --- small pieces ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("n_topics=8", ("n_topics", 8)),
+        ("threshold=0.25", ("threshold", 0.25)),
+        ("flag=true", ("flag", True)),
+        ("nothing=null", ("nothing", None)),
+        ("method=nmf", ("method", "nmf")),
+        ('quoted="8"', ("quoted", "8")),
+        ("ids=[1, 2]", ("ids", [1, 2])),
+        ("expr=a=b", ("expr", "a=b")),
+        ("empty=", ("empty", "")),
+        (" spaced =x", ("spaced", "x")),
+    ],
+)
+def test_parse_assignment(text, expected):
+    assert parse_assignment(text) == expected
+
+
+@pytest.mark.parametrize("text", ["no_equals", "=3", "1x=2", "a-b=1"])
+def test_parse_assignment_rejects(text):
+    with pytest.raises(ParameterError, match="NAME=VALUE"):
+        parse_assignment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (XSS_HEADLINE, "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"),
+        (XSS_BODY, "&lt;img src=x onerror=alert\\(1\\)&gt;"),
+        ("*bold* _it_", "\\*bold\\* \\_it\\_"),
+        ("line\n\n# heading", "line \\# heading"),
+        ("AT&T", "AT&amp;T"),
+        ("https://x.org", "https\\://x\\.org"),
+    ],
+)
+def test_escape_markdown(text, expected):
+    assert escape_markdown(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [XSS_HEADLINE, XSS_BODY, "*not bold* [not](a link) `not code`", "see https://x.org/a?b=1"],
+)
+def test_escape_markdown_renders_as_the_text(text):
+    # Render with the Markdown renderer nbconvert uses for the HTML reports.
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(escape_markdown(text))
+    assert (
+        rendered == f"<p>{escape(text).replace('&#x27;', chr(39)).replace('&quot;', chr(34))}</p>\n"
+    )
+    assert "<a " not in rendered and "<script" not in rendered and "<img" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (XSS_HEADLINE, "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("a \"b\" 'c'", "a &quot;b&quot; &#x27;c&#x27;"),
+        (None, ""),
+    ],
+)
+def test_escape(text, expected):
+    assert escape(text) == expected
+
+
+def test_show_table_escapes_cells_and_aligns_numbers():
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {"headline": [XSS_HEADLINE, None], "n_words": [60, 626], "lede": [XSS_BODY, "x" * 500]}
+    )
+    page = show_table(df, max_chars=50).data
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script" not in page and "<img" not in page
+    assert "None" not in page  # missing values show as empty cells
+    assert "x" * 49 + "…" in page and "x" * 50 not in page
+    assert "td:nth-child(2)" in page  # n_words, the one numeric column, right-aligned
+
+
+def test_show_table_says_when_rows_are_cut():
+    import pandas as pd
+
+    page = show_table(pd.DataFrame({"a": range(120)}), max_rows=10).data
+    assert page.count("<td>") == 10
+    assert "Showing 10 of 120 rows." in page
+
+
+def test_write_summary_without_a_path_only_returns(monkeypatch, tmp_path):
+    import numpy as np
+
+    monkeypatch.delenv(config.REPORT_SUMMARY_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    got = write_summary({"n": np.int64(3), "share": np.float64(0.5), "missing": float("nan")})
+    assert got == {"n": 3, "share": 0.5, "missing": None}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_summary_writes_where_the_runner_says(monkeypatch, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    target = tmp_path / "sub" / "nb.summary.json"
+    monkeypatch.setenv(config.REPORT_SUMMARY_ENV, str(target))
+    summary = {
+        "counts": pd.Series({"AFP": np.int64(2)}),
+        "first": pd.Timestamp("2011-09-26"),
+        "path": Path("seeds"),
+    }
+    write_summary(summary)
+    assert json.loads(target.read_text()) == {
+        "counts": {"AFP": 2},
+        "first": "2011-09-26T00:00:00",
+        "path": "seeds",
+    }
+
+
+def test_write_summary_names_what_it_cannot_write(tmp_path):
+    with pytest.raises(TypeError, match="object is not JSON-serialisable"):
+        write_summary({"bad": object()}, tmp_path / "s.json")
+
+
+@pytest.mark.parametrize(
+    ("corpus", "expected"),
+    [
+        ("seeds", [config.PROJECT_DIR / "seeds"]),
+        (["seeds", "/data/x.jsonl"], [config.PROJECT_DIR / "seeds", Path("/data/x.jsonl")]),
+        ("/abs/folder", [Path("/abs/folder")]),
+    ],
+)
+def test_corpus_paths(corpus, expected):
+    assert corpus_paths(corpus) == expected
+
+
+def test_discover_lists_parameters_with_type_default_and_comment(tmp_path):
+    folder = tmp_path / "nbs"
+    make_notebook(
+        folder / "01_first.ipynb",
+        'corpus: str = "seeds"  # where the articles are\nn_top = 5  # rows shown\nflag: bool = False',
+        "pass",
+    )
+    make_notebook(folder / "02_second.ipynb", "alpha: float = 0.5  # smoothing", "pass")
+    (folder / "scratch.ipynb").write_text("{}")  # not NN_name: not a report
+    found = reports.discover(folder)
+    assert [nb.name for nb in found] == ["01_first", "02_second"]
+    first = found[0].parameters
+    assert [(p.name, p.type, p.default, p.help) for p in first.values()] == [
+        ("corpus", "str", '"seeds"', "where the articles are"),
+        ("n_top", "int", "5", "rows shown"),
+        ("flag", "bool", "False", ""),
+    ]
+    listing = reports.format_listing(found)
+    assert "01_first" in listing and "    n_top: int = 5  # rows shown" in listing
+    assert "    alpha: float = 0.5  # smoothing" in listing
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"nope": 1}, "unknown parameter nope; the notebooks take: alpha, corpus, n_top"),
+        ({"n_top": "ten"}, 'n_top="ten": 01_a.ipynb expects int'),
+        ({"alpha": True}, "alpha=true: 02_b.ipynb expects float"),
+    ],
+)
+def test_validate_parameters(tmp_path, params, message):
+    folder = tmp_path / "nbs"
+    make_notebook(folder / "01_a.ipynb", 'corpus = "seeds"\nn_top = 5', "pass")
+    make_notebook(folder / "02_b.ipynb", "alpha = 0.5", "pass")
+    with pytest.raises(ParameterError) as err:
+        reports.validate_parameters(reports.discover(folder), params)
+    assert message in str(err.value)
+
+
+def test_validate_parameters_accepts_known_values(tmp_path):
+    folder = tmp_path / "nbs"
+    make_notebook(folder / "01_a.ipynb", "n_top = 5\nalpha = 0.5", "pass")
+    reports.validate_parameters(reports.discover(folder), {"n_top": 3, "alpha": 1})
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"k": 8, "n": 3, "other": 1}, {"k": "8", "n": 3}),
+        ({"k": "auto", "flag": True}, {"k": "auto", "flag": True}),
+        ({"k": True}, {"k": "true"}),
+        ({}, {}),
+    ],
+)
+def test_notebook_parameters_keep_declared_types(tmp_path, params, expected):
+    make_notebook(tmp_path / "01_a.ipynb", 'k: str = "auto"\nn: int = 5\nflag = False', "pass")
+    (nb,) = reports.discover(tmp_path)
+    assert reports.notebook_parameters(nb, params, None) == expected
+    corpus = [Path("/c/one"), Path("/c/two")]
+    make_notebook(tmp_path / "02_b.ipynb", 'corpus = "seeds"', "pass")
+    nb2 = reports.discover(tmp_path)[1]
+    assert reports.notebook_parameters(nb2, params, corpus) == {"corpus": ["/c/one", "/c/two"]}
+    assert reports.notebook_parameters(nb2, params, corpus[:1]) == {"corpus": "/c/one"}
+
+
+def test_corpus_fingerprint_lists_every_file(tmp_path):
+    (tmp_path / "c" / "sub").mkdir(parents=True)
+    a, b = tmp_path / "c" / "a.txt", tmp_path / "c" / "sub" / "b.jsonl"
+    a.write_bytes(b"Headline\n\nBody. afp\n")
+    b.write_bytes(b'{"text": "x"}\n')
+    fp = reports.corpus_fingerprint([tmp_path / "c"])
+    assert [(Path(f["path"]).name, f["size"], f["sha256"]) for f in fp["files"]] == [
+        ("a.txt", 20, hashlib.sha256(a.read_bytes()).hexdigest()),
+        ("b.jsonl", 14, hashlib.sha256(b.read_bytes()).hexdigest()),
+    ]
+    assert (fp["n_files"], fp["n_bytes"]) == (2, 34)
+    b.write_bytes(b'{"text": "y"}\n')  # same size, new content: new fingerprint
+    assert reports.corpus_fingerprint([tmp_path / "c"])["sha256"] != fp["sha256"]
+    with pytest.raises(ReportError, match="missing: corpus path not found"):
+        reports.corpus_fingerprint([tmp_path / "missing"])
+
+
+def test_install_kernel_points_at_this_interpreter(tmp_path):
+    import sys
+
+    folder = reports.install_kernel(tmp_path)
+    spec = json.loads((folder / "kernel.json").read_text())
+    assert folder == tmp_path / "kernels" / config.REPORT_KERNEL_NAME
+    assert spec["argv"][:3] == [sys.executable, "-m", "ipykernel_launcher"]
+
+
+def test_export_html_is_self_contained_and_hides_code(tmp_path):
+    import base64
+
+    png = base64.b64encode(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5270ede0000000049454e44ae426082"
+        )
+    ).decode()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("secret_code_marker = 1")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "fig"}),
+        nbformat.v4.new_output(
+            "display_data", data={"text/html": show_table(_xss_frame()).data, "text/plain": "t"}
+        ),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), cell]
+    src = tmp_path / "r.ipynb"
+    nbformat.write(nb, str(src))
+    page = reports.export_html(src, tmp_path / "r.html").read_text()
+    assert "secret_code_marker" not in page
+    assert "data:image/png;base64," in page
+    assert reports.remote_resources(page) == []
+    assert "<script" not in page  # the lab template's require.js, MathJax and Mermaid are gone
+    assert 'http-equiv="Content-Security-Policy"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def _xss_frame():
+    import pandas as pd
+
+    return pd.DataFrame({"headline": [XSS_HEADLINE], "text": [XSS_BODY]})
+
+
+def test_index_escapes_everything_it_shows():
+    manifest = {
+        "notebooks": [
+            {
+                "name": "01_x",
+                "outcome": "failed",
+                "reused": False,
+                "error": XSS_BODY,
+                "executed": {"duration_s": 1.25},
+                "summary": {"headline": {XSS_HEADLINE: XSS_HEADLINE, "articles": 1234}},
+            }
+        ],
+        "corpus": {"paths": ["<b>c</b>"], "n_files": 1, "n_bytes": 10, "sha256": "ab" * 32},
+        "git": None,
+        "started": "s",
+        "ended": "e",
+        "duration_s": 1.0,
+        "outcome": "failed",
+        "environment": {
+            "project": {"version": "0.1.0"},
+            "python": "3.11",
+            "spacy_model": {"name": "m", "version": "1"},
+        },
+    }
+    page = reports.build_index(manifest)
+    assert "<script>" not in page and "<img" not in page and "<b>c" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "1,234" in page
+
+
+def test_unknown_parameter_is_an_error_before_anything_runs(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = cli.main(["report", "--out", str(out), "-p", "no_such_parameter=1"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown parameter no_such_parameter; the notebooks take: " in err
+    assert "corpus" in err and not out.exists()
+    assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_list_prints_every_notebook_with_its_parameters(capsys):
+    assert cli.main(["report", "--list"]) == 0
+    listing = capsys.readouterr().out
+    names = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert names and all(name in listing for name in names)
+    assert "    corpus: str = " in listing
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(ReportError, match="not a report folder"):
+        reports.run_reports([config.SEEDS_DIR], out)
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+# --- runner on small notebooks -----------------------------------------------------------------
+
+
+@pytest.fixture()
+def tiny_notebooks(tmp_path):
+    with pinned_package_fingerprint():
+        yield _tiny_notebooks(tmp_path)
+
+
+def _tiny_notebooks(tmp_path):
+    """Three quick notebooks: two with their own parameter, one that fails on request."""
+    folder = tmp_path / "nbs"
+    write = "from analysis.reports import write_summary\nwrite_summary({'value': %s, 'n': len(str(corpus))})"
+    make_notebook(
+        folder / "01_alpha.ipynb", 'corpus = "seeds"\nalpha = 1  # first', write % "alpha"
+    )
+    make_notebook(
+        folder / "02_beta.ipynb",
+        "beta = 10  # second",
+        write.replace(", 'n': len(str(corpus))", "") % "beta",
+    )
+    make_notebook(
+        folder / "03_gamma.ipynb",
+        "fail = False  # raise on purpose",
+        "if fail:\n    raise ValueError('deliberate failure for the test')\n"
+        "from analysis.reports import write_summary\nwrite_summary({'value': 3})",
+    )
+    return folder
+
+
+def _entries(manifest):
+    return {e["name"]: e for e in manifest["notebooks"]}
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_changed_parameter_reruns_only_the_notebooks_that_take_it(
+    tiny_notebooks, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    first = reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert first.failed == []
+    assert {
+        n: (e["reused"], e["summary"]["value"]) for n, e in _entries(first.manifest).items()
+    } == {"01_alpha": (False, 1), "02_beta": (False, 10), "03_gamma": (False, 3)}
+
+    second = reports.run_reports(
+        [config.SEEDS_DIR], out, {"alpha": 2}, notebooks_dir=tiny_notebooks
+    )
+    got = {n: (e["reused"], e["summary"]["value"]) for n, e in _entries(second.manifest).items()}
+    assert got == {"01_alpha": (False, 2), "02_beta": (True, 10), "03_gamma": (True, 3)}
+    assert json.loads((out / "01_alpha.summary.json").read_text())["value"] == 2
+    assert _entries(second.manifest)["01_alpha"]["parameters"]["alpha"] == 2
+
+    third = reports.run_reports([config.SEEDS_DIR], out, {"alpha": 2}, notebooks_dir=tiny_notebooks)
+    assert all(e["reused"] for e in third.manifest["notebooks"])
+    # a new notebook file (same name) re-runs that notebook alone
+    nb = tiny_notebooks / "02_beta.ipynb"
+    nb.write_text(nb.read_text().replace("beta = 10", "beta = 11"))
+    fourth = reports.run_reports(
+        [config.SEEDS_DIR], out, {"alpha": 2}, notebooks_dir=tiny_notebooks
+    )
+    got = {n: (e["reused"], e["summary"]["value"]) for n, e in _entries(fourth.manifest).items()}
+    assert got == {"01_alpha": (True, 2), "02_beta": (False, 11), "03_gamma": (True, 3)}
+    # changed package code re-runs everything
+    monkeypatch.setattr(reports, "package_fingerprint", lambda: "another version of the code")
+    fifth = reports.run_reports([config.SEEDS_DIR], out, {"alpha": 2}, notebooks_dir=tiny_notebooks)
+    assert not any(e["reused"] for e in fifth.manifest["notebooks"])
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_failing_notebook_keeps_its_outputs_and_exits_1(tiny_notebooks, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.md").write_text("generated reports live here\n")
+    code = cli.main(
+        [
+            "report",
+            "--notebooks",
+            str(tiny_notebooks),
+            "--corpus",
+            str(config.SEEDS_DIR),
+            "--out",
+            str(out),
+            "-p",
+            "fail=true",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "1 report notebook(s) failed: 03_gamma" in err
+    assert "report: [3/3] 03_gamma: failed in" in err
+    assert "ValueError: deliberate failure for the test" in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["outcome"] == "failed" and manifest["failed"] == ["03_gamma"]
+    entries = _entries(manifest)
+    assert [entries[n]["outcome"] for n in ("01_alpha", "02_beta", "03_gamma")] == [
+        "ok",
+        "ok",
+        "failed",
+    ]
+    page = (out / "03_gamma.html").read_text()
+    assert "deliberate failure for the test" in page and "ValueError" in page
+    executed = nbformat.read(str(out / "03_gamma.ipynb"), as_version=4)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert errors and errors[0]["ename"] == "ValueError"
+    assert not (out / "03_gamma.summary.json").exists()
+    index = (out / "index.html").read_text()
+    assert '<tr class="failed">' in index and "03_gamma.html" in index
+    assert (out / "README.md").read_text() == "generated reports live here\n"
+    # a failed notebook is never reused: fixed, it runs again; the others are reused
+    assert (
+        cli.main(
+            [
+                "report",
+                "--notebooks",
+                str(tiny_notebooks),
+                "--corpus",
+                str(config.SEEDS_DIR),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    entries = _entries(json.loads((out / "manifest.json").read_text()))
+    assert {n: e["reused"] for n, e in entries.items()} == {
+        "01_alpha": True,
+        "02_beta": True,
+        "03_gamma": False,
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_interrupted_run_leaves_the_previous_reports(tiny_notebooks, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_execute = reports._execute
+    calls = []
+
+    def interrupted(nb, *args, **kwargs):
+        calls.append(nb.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_execute(nb, *args, **kwargs)
+
+    monkeypatch.setattr(reports, "_execute", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks, force=True)
+    assert calls == ["01_alpha", "02_beta"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "out"]  # no temporary folder
+
+
+# --- the project's notebooks on the seed and the XSS fixture -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_xss_report(tmp_path_factory):
+    return build_seed_xss_report(tmp_path_factory)
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_report_writes_every_file(seed_xss_report):
+    corpus, out, result = seed_xss_report
+    names = sorted(p.stem for p in config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert "01_corpus_overview" in names
+    assert result.failed == [], [e.get("error") for e in result.manifest["notebooks"]]
+    expected = {"index.html", "manifest.json"} | {
+        f"{n}{ext}" for n in names for ext in (".ipynb", ".html", ".summary.json")
+    }
+    assert expected <= {p.name for p in out.iterdir()}
+    index = (out / "index.html").read_text()
+    for name in names:
+        assert f'href="{name}.html"' in index
+        page = (out / f"{name}.html").read_text()
+        assert reports.remote_resources(page) == [] and "<script" not in page
+        summary = json.loads((out / f"{name}.summary.json").read_text())
+        assert isinstance(summary, dict) and summary
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_manifest_records_inputs_versions_and_timings(seed_xss_report):
+    corpus, out, result = seed_xss_report
+    m = json.loads((out / "manifest.json").read_text())
+    files = {Path(f["path"]).name: f for f in m["corpus"]["files"]}
+    assert sorted(files) == ["000_fbdc2a47216796c1.txt", "xss_article.txt"]
+    for name, f in files.items():
+        data = (corpus / name).read_bytes()
+        assert (f["size"], f["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())
+    env = m["environment"]
+    assert env["packages"]["pandas"] == metadata.version("pandas")
+    assert env["packages"]["papermill"] == metadata.version("papermill")
+    assert env["project"] == {"name": "analysis", "version": metadata.version("analysis")}
+    from analysis.nlp import model_name
+
+    assert env["spacy_model"]["name"] == model_name() and env["spacy_model"]["version"]
+    assert m["seeds"]["default_seed"] == config.DEFAULT_SEED
+    if shutil.which("git") and (config.PROJECT_DIR / ".git").exists():
+        assert len(m["git"]["commit"]) == 40
+    for e in m["notebooks"]:
+        assert e["outcome"] == "ok" and e["executed"]["duration_s"] > 0
+        assert e["executed"]["started"] <= e["executed"]["ended"]
+        assert e["parameters"]["corpus"] == str(corpus.resolve()) or "corpus" not in e["parameters"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_corpus_overview_summary_and_escaping(seed_xss_report):
+    from analysis.corpus import load_corpus
+
+    corpus, out, _ = seed_xss_report
+    s = json.loads((out / "01_corpus_overview.summary.json").read_text())
+    articles, _ = load_corpus([corpus])
+    assert (s["n_articles"], s["n_rejects"], s["n_duplicates"]) == (2, 0, 0)
+    assert s["n_words_total"] == int(articles["n_words"].sum())
+    assert 620 <= s["n_words_total"] - 60 <= 634  # the seed's 627 body words (±1%) + fixture's 60
+    assert s["datelines"] == {"ISLAMABAD": 1, "LONDON": 1}
+    assert s["agencies"] == {"AFP": 2}
+    assert s["n_with_dateline"] == 2 and s["headline"]["articles"] == 2
+    page = (out / "01_corpus_overview.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert XSS_HEADLINE not in page and XSS_BODY not in page
+    assert "Pakistan ‘won’t launch’ Haqqani offensive" in page
+    assert "data:image/png;base64," in page  # the histogram, inline
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_progress_lines(seed_xss_report):
+    _, _, result = seed_xss_report
+    lines = result.log.splitlines()
+    n = len(result.manifest["notebooks"])
+    assert any(line.startswith(f"report: [1/{n}] 01_corpus_overview: ") for line in lines)
+    assert lines[-1].startswith(f"report: {n} notebooks in ")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_second_run_with_nothing_changed_reuses_everything(seed_xss_report, tmp_path_factory):
+    _, out, first = seed_xss_report
+    pages = {p.name: p.read_bytes() for p in out.glob("*.html") if p.name != "index.html"}
+    _, _, second = build_seed_xss_report(tmp_path_factory)
+    assert second.failed == []
+    assert [e["reused"] for e in second.manifest["notebooks"]] == [True] * len(pages)
+    assert "unchanged, reused previous output" in second.log
+    assert {p.name: p.read_bytes() for p in out.glob("*.html") if p.name != "index.html"} == pages
+    assert second.manifest["started"] >= first.manifest["started"]

@@ -1,0 +1,297 @@
+"""Tests of analysis.sentiment: the news rules, the blend, aggregation, voice and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import config
+from analysis.sentiment import (
+    SentimentScorer,
+    actor_voice,
+    aggregate,
+    calibrate,
+    cross_val_blend,
+    extract_sentiment,
+    fit_blend,
+    rule_score,
+)
+
+HAS_MODEL = (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file()
+RULES = SentimentScorer(use_model=False)
+
+
+def _rules_of(text: str, token: str) -> str:
+    words = RULES.explain(text).words
+    return ";".join(words.loc[words["token"] == token, "rules"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Names are not judgements: VADER scores "united" +1.8.
+        ("The United States and the United Nations met on Monday.", 0.0),
+        ("The Security Council meets in New York.", 0.0),
+        # No lexicon word at all.
+        ("The minister arrived in Kabul on Tuesday.", 0.0),
+    ],
+)
+def test_neutral_news_sentences_score_zero(text, expected):
+    assert rule_score(text).compound == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("The talks failed to reach an agreement.", -1),
+        ("The ceasefire brought a fragile peace to the region.", 1),
+        ("Militants killed 12 soldiers in an ambush.", -1),
+        ("The talks weren’t good.", -1),
+        # Negation reaches three words back, as in VADER; "didn't" here is four words away.
+        ("He didn’t say the plan was good.", 1),
+        ("The plan is good, but the execution is terrible.", -1),
+        ("The plan is terrible, but the execution is good.", 1),
+        ("Although the talks were friendly, the violence continued.", -1),
+    ],
+)
+def test_rule_sign(text, sign):
+    assert np.sign(rule_score(text).compound) == sign
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "rule"),
+    [
+        ("The talks failed to reach an agreement.", "agreement", "negation:failed"),
+        ("It isn’t good.", "good", "negation:isn't"),
+        ("Militants reportedly killed 12 soldiers.", "killed", "hedge:reportedly"),
+        ("The plan is good, but the execution is terrible.", "good", "before-contrast:but"),
+        ("The plan is good, but the execution is terrible.", "terrible", "after-contrast:but"),
+        (
+            "Although the talks were friendly, the violence continued.",
+            "friendly",
+            "concessive:although",
+        ),
+        ("It was a very bad day.", "bad", "booster:very"),
+    ],
+)
+def test_explain_names_the_rule(text, token, rule):
+    assert _rules_of(text, token) == rule
+
+
+def test_hedge_dampens():
+    plain = rule_score("Militants killed 12 soldiers.").compound
+    hedged = rule_score("Militants reportedly killed 12 soldiers.").compound
+    assert plain < hedged < 0
+
+
+def test_contrast_scope_ends_at_semicolon():
+    # The boost after "but" stops at the semicolon: "wonderful" keeps its own weight.
+    a = RULES.explain("The day was wonderful; the plan is good, but the cost is terrible.").words
+    assert a.loc[a["token"] == "wonderful", "rules"].item() == ""
+
+
+def test_score_columns_and_ranges():
+    out = RULES.score(["A terrible, deadly attack.", "A wonderful success.", "", "Monday."])
+    assert list(out.columns) == ["compound", "positive", "negative", "neutral"]
+    assert out["compound"].between(-1, 1).all()
+    assert out["compound"].iloc[0] < -0.5 < 0.5 < out["compound"].iloc[1]
+    assert out["compound"].iloc[2] == 0.0
+    shares = out.loc[[0, 1, 3], ["positive", "negative", "neutral"]].sum(axis=1)
+    assert np.allclose(shares, 1.0)
+
+
+def test_score_accepts_one_string():
+    assert len(RULES.score("A wonderful success.")) == 1
+
+
+def test_calibrate_is_monotone_and_puts_the_cut_at_the_band():
+    z = np.linspace(-1, 1, 201)
+    c = calibrate(z, 0.2)
+    assert np.all(np.diff(c) > 0)
+    assert calibrate(np.array([0.2, -0.2, 1.0, -1.0, 0.0]), 0.2) == pytest.approx(
+        [0.05, -0.05, 1.0, -1.0, 0.0]
+    )
+
+
+def test_fit_blend_recovers_weights():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, size=(400, 2))
+    y = 0.1 + 0.3 * X[:, 0] + 0.5 * X[:, 1]
+    blend = fit_blend(X, y)
+    assert blend["intercept"] == pytest.approx(0.1)
+    assert blend["weights"] == pytest.approx([0.3, 0.5])
+    oof = cross_val_blend(X, y, groups=np.arange(400) // 10)
+    assert np.corrcoef(oof, y)[0, 1] > 0.99
+
+
+def test_scorer_fit_is_optional_and_sets_blend():
+    scorer = SentimentScorer(use_model=False)
+    assert scorer.fit() is scorer
+    texts = ["A terrible attack.", "A wonderful success.", "Monday.", "A bad day.", "Good news."]
+    y = np.array([-0.8, 0.7, 0.0, -0.4, 0.5])
+    fitted = SentimentScorer(use_model=False).fit(texts, y)
+    assert set(fitted.blend_) == {"intercept", "weights", "neutral_band"}
+    assert fitted.blend_["weights"][0] > 0
+    assert fitted.get_params()["use_model"] is False
+
+
+def test_aggregate_does_not_saturate_on_long_articles():
+    df = pd.DataFrame(
+        {
+            "article_id": ["a"] * 60 + ["b"] * 2,
+            "compound": [-0.6] * 60 + [0.8, -0.2],
+            "positive": 0.0,
+            "negative": 0.3,
+            "neutral": 0.7,
+            "n_words": [20] * 60 + [30, 10],
+        }
+    )
+    out = aggregate(df).set_index("article_id")
+    assert out.loc["a", "compound"] == pytest.approx(-0.6)
+    # Length-weighted: (0.8 * 30 - 0.2 * 10) / 40.
+    assert out.loc["b", "compound"] == pytest.approx(0.55)
+    assert out.loc["a", "n_sentences"] == 60
+    assert out.loc["b", "share_negative"] == pytest.approx(0.5)
+
+
+@pytest.fixture(scope="module")
+def seed_article(seed_path):
+    from analysis.corpus import load_corpus
+
+    articles, _ = load_corpus([seed_path])
+    return articles.iloc[0].to_dict()
+
+
+@pytest.fixture(scope="module")
+def seed_doc(nlp, seed_article):
+    from analysis.nlp import parse
+
+    return next(parse([seed_article["text"]], nlp=nlp))
+
+
+def test_extract_sentiment_on_seed(seed_doc, seed_article):
+    from analysis.quotes import extract_quotes
+
+    quotes = extract_quotes(seed_doc, seed_article)
+    rows = extract_sentiment(seed_doc, seed_article, quotes, scorer=RULES)
+    text = seed_article["text"]
+    assert len(rows) == len([s for s in seed_doc.sents if s.text.strip()])
+    assert [r["sentence"] for r in rows] == list(range(len(rows)))
+    assert all(-1 <= r["compound"] <= 1 for r in rows)
+    speaker = [text[r["start"] : r["end"]] for r in rows if r["voice"] == "speaker"]
+    assert any(s.startswith("“These are kind of more pressing issues") for s in speaker)
+    first = rows[0]
+    assert text[first["start"] : first["end"]].startswith("ISLAMABAD: Pakistan’s army chief")
+    assert first["voice"] == "narrator"
+    # Without quotes every sentence is the narrator's.
+    assert {r["voice"] for r in extract_sentiment(seed_doc, seed_article, scorer=RULES)} == {
+        "narrator"
+    }
+
+
+def test_actor_voice():
+    sentiment = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a"],
+            "sentence": [0, 1, 2],
+            "compound": [-0.5, 0.3, 0.9],
+            "positive": 0.0,
+            "negative": 0.0,
+            "neutral": 1.0,
+            "voice": ["narrator", "narrator", "speaker"],
+            "start": [0, 50, 100],
+            "end": [49, 99, 150],
+            "n_words": [10, 10, 10],
+        }
+    )
+    mentions = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a"],
+            "start": [5, 60, 110],
+            "end": [10, 65, 115],
+            "actor": ["Kayani", "Kayani", "Kayani"],
+        }
+    )
+    # Kayani's own quote covers sentence 2, so that mention is not "spoken of".
+    quotes = pd.DataFrame(
+        {
+            "article_id": ["a"],
+            "start": [100],
+            "end": [150],
+            "quote": ["We welcome this wonderful agreement."],
+            "speaker": ["Kayani"],
+        }
+    )
+    out = actor_voice(sentiment, mentions, quotes, scorer=RULES).set_index("actor")
+    assert out.loc["Kayani", "n_spoken_of"] == 2
+    assert out.loc["Kayani", "spoken_of"] == pytest.approx(-0.1)
+    assert out.loc["Kayani", "n_quotes"] == 1
+    assert out.loc["Kayani", "speaks"] > 0.5
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("Dozens of civilians were killed in the bombing.", -1),
+        ("The agreement is a welcome step toward lasting peace.", 1),
+    ],
+)
+def test_blended_scorer_sign(text, sign):
+    scorer = SentimentScorer(use_model=True)
+    assert np.sign(scorer.score([text])["compound"].iloc[0]) == sign
+    assert scorer.explain(text).model_score is not None
+
+
+def _cli(*args):
+    from analysis.cli import main
+
+    return main(["sentiment", *map(str, args)])
+
+
+def test_cli_jsonl_keeps_rows_and_ids(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": 1e3, "text": "A terrible attack.", "extra": 2.5}\n'
+        '{"id": "007", "text": "A wonderful success.", "extra": null}\n',
+        encoding="utf-8",
+    )
+    dst = tmp_path / "out.jsonl"
+    assert _cli(src, "-o", dst, "--rules-only") == 0
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["1e3", "007"]
+    assert rows[0]["extra"] == 2.5 and rows[1]["extra"] is None
+    assert rows[0]["compound"] < 0 < rows[1]["compound"]
+    assert {"positive", "negative", "neutral"} <= set(rows[0])
+
+
+def test_cli_csv_text_column(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,body\n007,A terrible attack.\n8,Good news.\n", encoding="utf-8")
+    dst = tmp_path / "out.csv"
+    assert _cli(src, "--text-column", "body", "-o", dst, "--rules-only") == 0
+    with dst.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["id"] for r in rows] == ["007", "8"]
+    assert list(rows[0]) == ["id", "body", "compound", "positive", "negative", "neutral"]
+    assert float(rows[0]["compound"]) < 0 < float(rows[1]["compound"])
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ('{"text": "ok"}\n{"text": broken}\n', ".jsonl", "in.jsonl:2: not valid JSON"),
+        ('{"body": "ok"}\n', ".jsonl", "in.jsonl:1: no 'text' column"),
+        ('{"text": 5}\n', ".jsonl", "in.jsonl:1: 'text' must be a string"),
+        ("text\nok\n", ".txt", "in.txt: unsupported input type"),
+    ],
+)
+def test_cli_errors_name_file_and_line(tmp_path, capsys, content, suffix, message):
+    src = tmp_path / f"in{suffix}"
+    src.write_text(content, encoding="utf-8")
+    assert _cli(src, "-o", tmp_path / "out.jsonl", "--rules-only") == 1
+    assert message in capsys.readouterr().err

@@ -1,0 +1,250 @@
+"""Tests of sentiment toward a target, the stance table and the `target-sentiment` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import cli
+from analysis.target import (
+    LABELS,
+    TargetOffsetError,
+    sentence_window,
+    stance_table,
+    target_sentiment,
+    target_sentiments,
+)
+
+
+def span(text: str, target: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(target, start + 1)
+    return start, start + len(target)
+
+
+# Clear-cut sentences written for these tests (not from NewsMTSC).
+POLARITY_CASES = [
+    ("Prosecutors accused the mayor of taking bribes from developers.", "the mayor", "negative"),
+    (
+        "The senator praised the firefighters for their courage during the blaze.",
+        "the firefighters",
+        "positive",
+    ),
+    ("The minister will visit Paris on Tuesday.", "The minister", "neutral"),
+    (
+        "Voters rejected the corrupt governor, whose lies had cost the state billions.",
+        "the corrupt governor",
+        "negative",
+    ),
+    ("Doctors hailed the nurse as a hero who saved dozens of lives.", "the nurse", "positive"),
+]
+
+
+@pytest.mark.parametrize(("text", "target", "expected"), POLARITY_CASES)
+def test_target_sentiment_polarity(text, target, expected):
+    result = target_sentiment(text, *span(text, target))
+    assert result["polarity"] == expected
+    assert result[expected] == max(result[label] for label in LABELS)
+    assert sum(result[label] for label in LABELS) == pytest.approx(1.0)
+
+
+def test_one_sentence_two_targets():
+    text = "Smith praised the brave volunteers, while he blamed the incompetent officials for the chaos."
+    scores = target_sentiments(
+        [text, text],
+        *zip(
+            span(text, "the brave volunteers"), span(text, "the incompetent officials"), strict=True
+        ),
+    )
+    assert scores["polarity"].tolist() == ["positive", "negative"]
+
+
+def test_batched_matches_rows_and_order():
+    texts = [t for t, _, _ in POLARITY_CASES]
+    spans = [span(t, g) for t, g, _ in POLARITY_CASES]
+    frame = target_sentiments(texts, [s for s, _ in spans], [e for _, e in spans])
+    assert list(frame.columns) == ["polarity", *LABELS]
+    assert frame["polarity"].tolist() == [p for _, _, p in POLARITY_CASES]
+    np.testing.assert_allclose(frame[list(LABELS)].sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_article_text_uses_the_sentence(seed_path):
+    lines = seed_path.read_text(encoding="utf-8").splitlines()
+    body = "\n\n".join(p.strip() for p in lines[1:] if p.strip())
+    sentence = (
+        "In a series of escalating rows, Washington accused Pakistan’s Inter-Services Intelligence "
+        "agency of involvement in the September 13 attack on its embassy in Kabul and a September 11 "
+        "attack on a NATO base in central Afghanistan."
+    )
+    offset = body.index(sentence)
+    s, e = span(sentence, "Pakistan’s Inter-Services Intelligence agency")
+    assert sentence_window(body, offset + s, offset + e) == (sentence, s, e)
+    assert target_sentiment(body, offset + s, offset + e) == target_sentiment(sentence, s, e)
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        (
+            "Mr. Smith met Gen. J. Doe in the U.S. capital. Doe praised him.",
+            "Gen. J. Doe",
+            "Mr. Smith met Gen. J. Doe in the U.S. capital.",
+        ),
+        (
+            "Mr. Smith met Gen. J. Doe in the U.S. capital. Doe praised him.",
+            "Doe praised",
+            "Doe praised him.",
+        ),
+        (
+            'He left. "The army is ready," he said. Talks failed.',
+            "The army",
+            '"The army is ready," he said.',
+        ),
+        (
+            "KABUL: First paragraph ends here\n\nNATO said on Monday it would stay",
+            "NATO",
+            "NATO said on Monday it would stay",
+        ),
+        ("No boundary at all in this one", "boundary", "No boundary at all in this one"),
+    ],
+)
+def test_sentence_window(text, target, expected):
+    window, s, e = sentence_window(text, *span(text, target))
+    assert window == expected
+    assert window[s:e] == target
+
+
+def test_long_sentence_is_cut_around_target():
+    text = "word " * 300 + "the general" + " more" * 300
+    window, s, e = sentence_window(text, *span(text, "the general"))
+    assert window[s:e] == "the general"
+    assert 500 <= len(window) <= 600
+
+
+@pytest.mark.parametrize(("start", "end"), [(-1, 3), (5, 3), (0, 1000), (3, 3), (3.5, 6), (3, 4)])
+def test_bad_offsets(start, end):
+    with pytest.raises(TargetOffsetError):
+        target_sentiment("abc  def", start, end)
+
+
+def test_batched_bad_offsets_name_the_row():
+    with pytest.raises(TargetOffsetError, match="row 1"):
+        target_sentiments(["fine text", "short"], [0, 0], [4, 50])
+
+
+def test_stance_table():
+    text = (
+        'Smith said: "Jones is a liar and a fraud who betrayed this city." '
+        "Brown said Jones had done admirable work. "
+        'Smith added: "Smith will win, and Jones will lose."'
+    )
+    articles = pd.DataFrame({"article_id": ["a1"], "text": [text]})
+    q1, q2 = (
+        span(text, '"Jones is a liar and a fraud who betrayed this city."'),
+        span(text, '"Smith will win, and Jones will lose."'),
+    )
+    quotes = pd.DataFrame(
+        {
+            "article_id": ["a1", "a1", "a1"],
+            "start": [q1[0], q2[0], 0],
+            "end": [q1[1], q2[1], 5],
+            "quote": [text[q1[0] : q1[1]], text[q2[0] : q2[1]], "x"],
+            "speaker": ["Smith", "Smith", None],
+        }
+    )
+    mentions = pd.DataFrame(
+        [
+            ("a1", *span(text, "Smith"), "Smith"),  # the speaker, outside the quote
+            ("a1", *span(text, "Jones"), "Jones"),  # inside quote 1
+            ("a1", *span(text, "Jones", 1), "Jones"),  # Brown's sentence: no quote
+            ("a1", *span(text, "Smith", 2), "Smith"),  # self-mention inside quote 2: left out
+            ("a1", *span(text, "Jones", 2), "Jones"),  # inside quote 2
+        ],
+        columns=["article_id", "start", "end", "actor"],
+    )
+    detail = stance_table(quotes, mentions, articles, detail=True)
+    assert detail[["speaker", "target", "start"]].values.tolist() == [
+        ["Smith", "Jones", span(text, "Jones")[0]],
+        ["Smith", "Jones", span(text, "Jones", 2)[0]],
+    ]
+    assert detail["polarity"].iloc[0] == "negative"
+    table = stance_table(quotes, mentions, articles)
+    assert table[["speaker", "target", "n_mentions", "n_quotes", "n_articles"]].values.tolist() == [
+        ["Smith", "Jones", 2, 2, 1]
+    ]
+    assert table["negative"].iloc[0] == pytest.approx(detail["negative"].mean())
+    assert table["net"].iloc[0] == pytest.approx(
+        detail["positive"].mean() - detail["negative"].mean()
+    )
+    assert int(table[["n_negative", "n_neutral", "n_positive"]].sum(axis=1).iloc[0]) == 2
+    assert stance_table(quotes.iloc[:0], mentions, articles).empty
+
+
+def test_cli_jsonl_keeps_rows(fixtures_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert (
+        cli.main(["target-sentiment", str(fixtures_dir / "target_rows.jsonl"), "-o", str(out)]) == 0
+    )
+    rows_in = [
+        json.loads(line) for line in (fixtures_dir / "target_rows.jsonl").read_text().splitlines()
+    ]
+    rows_out = [json.loads(line) for line in out.read_text().splitlines()]
+    for before, after in zip(rows_in, rows_out, strict=True):
+        assert {k: after[k] for k in before} == before
+        assert sum(after[label] for label in LABELS) == pytest.approx(1.0, abs=1e-5)
+    assert [r["polarity"] for r in rows_out] == ["positive", "negative", "neutral"]
+
+
+def test_cli_csv_keeps_values_as_written(fixtures_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert (
+        cli.main(["target-sentiment", str(fixtures_dir / "target_rows.csv"), "-o", str(out)]) == 0
+    )
+    rows_out = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in rows_out] == ["00007", "00008", "00009"]
+    assert [r["target_start"] for r in rows_out] == ["20", "20", "0"]
+    assert [r["polarity"] for r in rows_out] == ["positive", "negative", "neutral"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [
+                {"text": "ok text", "target_start": 0, "target_end": 2},
+                {"text": "short", "target_start": 2, "target_end": 40},
+            ],
+            ":2: target offsets (2, 40)",
+        ),
+        (
+            [{"text": "ok text", "target_start": "x", "target_end": 2}],
+            ":1: target_start must be an integer",
+        ),
+        ([{"text": "ok text", "target_end": 2}], ":1: missing column(s) target_start"),
+    ],
+)
+def test_cli_bad_rows_name_file_and_line(tmp_path, capsys, rows, message):
+    src = tmp_path / "bad.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert cli.main(["target-sentiment", str(src), "-o", str(tmp_path / "o.jsonl")]) == 1
+    assert f"{src}{message}" in capsys.readouterr().err
+
+
+def test_cli_csv_bad_offsets_give_line(tmp_path, capsys):
+    src = tmp_path / "bad.csv"
+    with src.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerows(
+            [
+                ["id", "text", "target_start", "target_end"],
+                ["1", "two\nlines", "0", "3"],
+                ["2", "abc", "1", "9"],
+            ]
+        )
+    assert cli.main(["target-sentiment", str(src), "-o", str(tmp_path / "o.jsonl")]) == 1
+    assert f"{src}:4: target offsets (1, 9)" in capsys.readouterr().err
