@@ -56,7 +56,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "sentiment": ["article_id", "sentence", "compound", "positive", "negative", "neutral", "voice"],
     "tone": ["article_id", "tone", "positive_score", "negative_score", "polarity",
              "activity_density", "self_group_density", "word_count"],
-    "terms": ["article_id", "paragraph", "terms"],
+    "terms": ["article_id", "paragraph", "terms", "starts", "ends", "actor"],
 }  # fmt: skip
 #: Articles per output part file: bounds memory whatever the corpus size.
 DEFAULT_PART_SIZE = 1000
