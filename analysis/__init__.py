@@ -1,100 +1,98 @@
 """Analyse collections of English news articles.
 
-One import line gives a notebook everything: ``from analysis import *`` or ``import analysis``.
+One import line gives a notebook everything: ``import analysis`` or ``from analysis import *``.
+Names are imported on first use (PEP 562), so the command line and worker processes load only
+the modules they need. Per-document extractors that share their module's name (for example
+``analysis.numbers.numbers``) are reached through their module.
 """
 
-from analysis.corpus import iter_corpus, load_corpus, paragraph_spans, write_table
-from analysis.dates import date_expressions, extract_dates
-from analysis.encoder import OnnxModel
-from analysis.entities import actor_table, co_mentions, extract_mentions, mentions
-from analysis.ledger import pair_sentences, quote_ledger, with_sentence
-from analysis.nlp import extract_sentences, load_nlp, parse
-from analysis.numbers import count_totals, event_counts, extract_counts, extract_numbers, numbers
-from analysis.quotes import extract_quotes, quote_spans, quote_table, share_of_voice, sourcing
-from analysis.reports import escape_markdown, run_reports, show_table, write_summary
-from analysis.sentiment import (
-    SentimentScorer,
-    actor_voice,
-    aggregate,
-    extract_sentiment,
-    extreme_sentences,
-    sentiment_table,
-    voice_summary,
-)
-from analysis.store import extract_corpus, feature_store, read_table
-from analysis.target import stance_table, target_sentiment, target_sentiments
-from analysis.terms import doc_terms
-from analysis.tone import extract_tone, tone_by_group, tone_over_time, tone_table
-from analysis.topics import (
-    TopicModel,
-    collocations,
-    diversity,
-    group_keyness,
-    keyness,
-    kwic,
-    match_topics,
-    npmi,
-    prevalence,
-)
+from __future__ import annotations
 
-__all__ = [
-    "run_reports",
-    "write_summary",
-    "show_table",
-    "escape_markdown",
-    "load_corpus",
-    "iter_corpus",
-    "paragraph_spans",
-    "write_table",
-    "extract_corpus",
-    "feature_store",
-    "read_table",
-    "quote_ledger",
-    "with_sentence",
-    "pair_sentences",
-    "load_nlp",
-    "parse",
-    "extract_sentences",
-    "quote_spans",
-    "extract_quotes",
-    "quote_table",
-    "share_of_voice",
-    "sourcing",
-    "OnnxModel",
-    "mentions",
-    "extract_mentions",
-    "actor_table",
-    "co_mentions",
-    "target_sentiment",
-    "target_sentiments",
-    "stance_table",
-    "date_expressions",
-    "extract_dates",
-    "numbers",
-    "extract_numbers",
-    "event_counts",
-    "extract_counts",
-    "count_totals",
-    "SentimentScorer",
-    "extract_sentiment",
-    "sentiment_table",
-    "aggregate",
-    "actor_voice",
-    "voice_summary",
-    "extreme_sentences",
-    "extract_tone",
-    "tone_table",
-    "tone_over_time",
-    "tone_by_group",
-    "TopicModel",
-    "doc_terms",
-    "npmi",
-    "diversity",
-    "match_topics",
-    "prevalence",
-    "keyness",
-    "group_keyness",
-    "kwic",
-    "collocations",
-]
+import importlib
+
 __version__ = "0.1.0"
+
+#: Public name -> module that defines it, grouped by concern in data-flow order.
+_EXPORTS: dict[str, str] = {
+    # corpus
+    "load_corpus": "analysis.corpus",
+    "iter_corpus": "analysis.corpus",
+    "paragraph_spans": "analysis.corpus",
+    "write_table": "analysis.corpus",
+    # parsing and the feature store
+    "load_nlp": "analysis.nlp",
+    "parse": "analysis.nlp",
+    "extract_sentences": "analysis.nlp",
+    "extract_corpus": "analysis.store",
+    "feature_store": "analysis.store",
+    "read_table": "analysis.store",
+    # entities and actors
+    "extract_mentions": "analysis.entities",
+    "actor_table": "analysis.entities",
+    "co_mentions": "analysis.entities",
+    # quotes
+    "quote_spans": "analysis.quotes",
+    "extract_quotes": "analysis.quotes",
+    "quote_table": "analysis.quotes",
+    "share_of_voice": "analysis.quotes",
+    "sourcing": "analysis.quotes",
+    "quote_ledger": "analysis.ledger",
+    "with_sentence": "analysis.ledger",
+    "pair_sentences": "analysis.ledger",
+    # numbers, counts, dates
+    "extract_numbers": "analysis.numbers",
+    "event_counts": "analysis.numbers",
+    "extract_counts": "analysis.numbers",
+    "count_totals": "analysis.numbers",
+    "date_expressions": "analysis.dates",
+    "extract_dates": "analysis.dates",
+    # sentiment and tone
+    "SentimentScorer": "analysis.sentiment",
+    "extract_sentiment": "analysis.sentiment",
+    "sentiment_table": "analysis.sentiment",
+    "aggregate": "analysis.sentiment",
+    "actor_voice": "analysis.sentiment",
+    "voice_summary": "analysis.sentiment",
+    "extreme_sentences": "analysis.sentiment",
+    "extract_tone": "analysis.tone",
+    "tone_table": "analysis.tone",
+    "tone_over_time": "analysis.tone",
+    "tone_by_group": "analysis.tone",
+    "OnnxModel": "analysis.encoder",
+    "target_sentiment": "analysis.target",
+    "target_sentiments": "analysis.target",
+    "stance_table": "analysis.target",
+    # topics
+    "TopicModel": "analysis.topics",
+    "doc_terms": "analysis.terms",
+    "npmi": "analysis.topics",
+    "diversity": "analysis.topics",
+    "match_topics": "analysis.topics",
+    "fit_slices": "analysis.topics",
+    "store_batches": "analysis.topics",
+    "prevalence": "analysis.topics",
+    "keyness": "analysis.topics",
+    "group_keyness": "analysis.topics",
+    "kwic": "analysis.topics",
+    "collocations": "analysis.topics",
+    # reports
+    "run_reports": "analysis.reports",
+    "write_summary": "analysis.reports",
+    "show_table": "analysis.reports",
+    "escape_markdown": "analysis.reports",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

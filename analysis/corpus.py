@@ -79,7 +79,7 @@ _AGENCY_RE = (
     r"(?:" + "|".join(sorted((re.escape(a) for a in AGENCIES), key=len, reverse=True)) + ")"
 )
 _CAP_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|[A-Z]{2,}|de|del|al|el|la|le|of|upon|on)"
-_PLACE_RE = rf"(?P<place>[A-Z][A-Za-z'’.\-]*(?:[ \t]+{_CAP_WORD}){{0,4}})"
+_PLACE_RE = rf"(?P<place>[A-Z][A-Za-z'’.\-]+(?:[ \t]+{_CAP_WORD}){{0,4}})"
 _REGION_RE = r"(?:,[ \t]+(?P<region>[A-Z][A-Za-z.'’\-]*(?:[ \t]+[A-Z][A-Za-z.'’\-]*){0,2}))?"
 _DASH = r"(?:-{1,2}|–|—)"
 _DATELINE_RE = re.compile(
@@ -88,7 +88,7 @@ _DATELINE_RE = re.compile(
         (?:,[ \t]*|[ \t]+\([ \t]*){_DATE_RE}\)?          # , March 3   or  (Nov. 20, 2011)
     )?
     (?:[ \t]*\((?P<agency>{_AGENCY_RE})\))?                # (AFP)
-    (?P<term>[ \t]*(?::|{_DASH})[ \t]*|[ \t]*$)             # ':' or a dash, or end of line
+    (?P<term>[ \t]*:[ \t]*|[ \t]+{_DASH}[ \t]*|{_DASH}[ \t]+|[ \t]*$)  # ':', a spaced dash, end of line
     """,
     re.VERBOSE | re.IGNORECASE | re.MULTILINE,
 )
@@ -100,6 +100,9 @@ _SIGNOFF_RE = re.compile(
 _TAG_RE = re.compile(
     rf"(?:(?<=[.!?\"”’'])[ \t]*|\s*{_DASH}[ \t]*|\n[ \t]*)\(?(?P<agency>{_AGENCY_RE})\)?[ \t]*$",
     re.IGNORECASE,
+)
+_LONE_TAG_RE = re.compile(
+    rf"[ \t]*(?:{_DASH}[ \t]*)?\(?(?P<agency>{_AGENCY_RE})\)?[ \t.]*", re.IGNORECASE
 )
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _WORD_RE = re.compile(r"[^\W_]+(?:(?:[’'\-.]|(?<=\d),(?=\d))[^\W_]+)*", re.UNICODE)
@@ -259,6 +262,9 @@ def parse_wire(text: str, *, detect_headline: bool = True) -> WireStructure:
     signoff = None
     # Trailing sign-off "(Reporting by ...; Editing by ...)" and agency tag ("afp", "-- AFP").
     if paragraphs:
+        if len(paragraphs) > 1 and _LONE_TAG_RE.fullmatch(paragraphs[-1]):
+            # The tag on a paragraph of its own ("afp", "-- AFP", "(Reuters)").
+            agency = AGENCIES[_LONE_TAG_RE.fullmatch(paragraphs.pop()).group("agency").lower()]
         last = paragraphs[-1]
         m = _SIGNOFF_RE.search(last)
         if m:

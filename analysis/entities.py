@@ -292,23 +292,40 @@ class _Draft:
 
 
 def _pieces(doc, s: int, e: int, label: str) -> list[tuple[int, int]]:
-    """Split an entity at line breaks (and, but for organisations, commas); trim scores.
+    """Split an entity at line breaks, open parentheses and (but for organisations) commas.
 
     A name never runs across a line ("BALTIMORE AT SEATTLE\\nNATIONAL LEAGUE") and a place or a
     person never across a comma ("Grace Road, Leicestershire"), though an organisation may
-    ("Apple, Inc."). Numbers after a name are scores or figures in results tables ("H. Morris
-    69", "Lithuania 2-1"), except short ones that belong to an organisation ("Channel 4").
+    ("Apple, Inc."). Scores are trimmed too: numbers after a name are scores or figures of a
+    results table ("H. Morris 69", "Lithuania 2-1"), except short ones that belong to an
+    organisation ("Channel 4").
     """
     if label not in NAME_LABELS:
         return [(s, e)]
     cut_comma = label != "ORG"
+    # An opening parenthesis the entity never closes starts a second name ("Inter-American
+    # Development Bank (IADB"); a closed one belongs to it ("Radnicki (N)").
+    texts = [t.text for t in doc[s:e]]
+    cut_paren = "(" in texts and ")" not in texts[texts.index("(") :]
     out, start = [], s
     for i in range(s, e + 1):
-        if i == e or doc[i].is_space or "\n" in doc[i].text or (cut_comma and doc[i].text == ","):
+        tok = doc[i] if i < e else None
+        if (
+            tok is None
+            or tok.is_space
+            or "\n" in tok.text
+            or (cut_comma and tok.text == ",")
+            or (cut_paren and tok.text == "(")
+        ):
             a, b = start, i
             while a < b and (doc[a].is_space or doc[a].is_punct and doc[a].text not in {'"', "'"}):
                 a += 1
-            while b > a and (doc[b - 1].is_space or doc[b - 1].text in {",", ";", ":", "(", "-"}):
+            # Trailing punctuation and function words ("European Union - the").
+            while b > a and (
+                doc[b - 1].is_space
+                or doc[b - 1].text in {",", ";", ":", "(", "-", "–", "—"}
+                or (doc[b - 1].is_stop and doc[b - 1].is_lower and b - a > 1)
+            ):
                 b -= 1
             b = _trim_numbers(doc, a, b, label)
             if label in {"PERSON", "GPE", "LOC", "NORP"}:

@@ -102,7 +102,7 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
     return list(paragraph_spans(text))
 
 
-def extract_sentences(doc, article) -> list[dict]:
+def extract_sentences(doc, article, *, quotes: list[dict] | None = None) -> list[dict]:
     """Return the ``sentences`` table rows of one article, ordered by ``start``.
 
     Parameters
@@ -111,6 +111,9 @@ def extract_sentences(doc, article) -> list[dict]:
         The parse of ``normalise_for_parse(article["text"])``.
     article : mapping
         At least ``article_id`` and ``text``.
+    quotes : list of dict, optional
+        The article's ``quotes`` rows (the feature store passes them), so ``in_quote`` agrees
+        with the quotes table; by default the spans of :func:`analysis.quotes.quote_spans`.
 
     Returns
     -------
@@ -118,9 +121,8 @@ def extract_sentences(doc, article) -> list[dict]:
         ``paragraph`` is the 0-based index of the paragraph of
         :func:`analysis.corpus.paragraph_spans` holding the sentence's first character;
         ``sentence`` the 0-based index in the article; ``start``/``end`` exclude surrounding
-        whitespace; ``in_quote`` is true when every word of the sentence lies inside a quotation
-        of :func:`analysis.quotes.quote_spans`; the extra ``quoted_share`` is the share of its
-        words that do.
+        whitespace; ``in_quote`` is true when every word of the sentence lies inside a
+        quotation; the extra ``quoted_share`` is the share of its words that do.
     """
     from bisect import bisect_right
 
@@ -129,8 +131,9 @@ def extract_sentences(doc, article) -> list[dict]:
     text = article["text"]
     paragraphs = _paragraph_spans(text)
     para_starts = [s for s, _ in paragraphs]
+    spans = quote_spans(text) if quotes is None else [(q["start"], q["end"]) for q in quotes]
     # Quotation spans widened to their marks, so a mark itself counts as inside.
-    quoted = [(max(0, s - 1), e + 1) for s, e in quote_spans(text)]
+    quoted = sorted((max(0, s - 1), e + 1) for s, e in spans)
     q_starts = [s for s, _ in quoted]
 
     def inside(pos: int) -> bool:

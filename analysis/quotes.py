@@ -96,6 +96,7 @@ _ENTITY_KIND = {
 _MARK_RE = re.compile(r"''|``|[\"“”„«»‘’']")
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})
 _STRAIGHT = frozenset({'"', "''"})
+_CURLY_OPEN = frozenset({"“", "„", "«", "``"})
 _OPENERS_BEFORE = set(" \t\n([{—–-/:;,") | {"“", "‘", '"', "'", "«"}
 _CLOSE_AFTER = set(" \t\n)]}.,;:!?—–-…") | {"”", "’", '"', "'", "»"}
 #: A single newline is a paragraph break when the line before it ends like this (else a wrap).
@@ -214,21 +215,21 @@ def _double_spans(text: str, paragraphs: list[tuple[int, int]]) -> list[_Span]:
                     if can_close:
                         nested = False
                     continue
-                if mark in {"“", "„", "«", "``"} or (straight and can_open and not can_close):
+                if mark in _CURLY_OPEN or (straight and can_open and not can_close):
                     nested = True
                     continue
                 if mark in {"”", "»"}:
                     continue  # a stray curly closer inside a straight quotation
-            elif mark in {"“", "„", "«", "``"} or (straight and can_open and not can_close):
-                if not (mark in {"“", "„", "«", "``"} and can_close and not can_open):
-                    # A new opening while one is open: the earlier one was never closed.
-                    pieces.append((piece_start, pos))
-                    out.append(_close(open_at, pieces, None))
-                    open_at, pieces, open_straight = pos, [], straight
-                    piece_start = pos + len(mark)
-                    nested = False
-                    continue
-                # else: a curly opener used as closer (seen in some feeds)
+            elif (
+                mark in _CURLY_OPEN and not (can_close and not can_open)  # “ used as ” happens
+            ) or (straight and can_open and not can_close):
+                # A new opening while one is open: the earlier one was never closed.
+                pieces.append((piece_start, pos))
+                out.append(_close(open_at, pieces, None))
+                open_at, pieces, open_straight = pos, [], straight
+                piece_start = pos + len(mark)
+                nested = False
+                continue
             pieces.append((piece_start, pos))
             out.append(_close(open_at, pieces, pos + len(mark)))
             open_at, pieces = None, []
@@ -295,8 +296,9 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.end) for s in _spans(text)]
 
 
-def _spans(text: str) -> list[_Span]:
-    paragraphs = _paragraph_breaks(text)
+def _spans(text: str, paragraphs: list[tuple[int, int]] | None = None) -> list[_Span]:
+    if paragraphs is None:
+        paragraphs = _paragraph_breaks(text)
     doubles = _double_spans(text, paragraphs)
     singles = _single_spans(text, paragraphs, doubles)
     spans = sorted(doubles + singles, key=lambda s: s.start)
@@ -453,23 +455,20 @@ def _mention(head, doc) -> tuple[int, int]:
 
 
 def _entity_of(tok):
+    """The named-entity span holding ``tok`` (persons, organisations, places), else None."""
     if not tok.ent_type_ or tok.ent_type_ not in _ENTITY_KIND:
         return None
-    # Walk back to the entity's first token instead of scanning doc.ents (this runs per token).
-    i = tok.i
+    from spacy.tokens import Span
+
+    # Walk to the entity's edges instead of scanning doc.ents (this runs for many tokens).
     doc = tok.doc
+    i = tok.i
     while i > 0 and doc[i].ent_iob_ == "I":
         i -= 1
     j = tok.i + 1
     while j < len(doc) and doc[j].ent_iob_ == "I":
         j += 1
-    return doc[i:j] if doc[i:j].label_ else _label_span(doc, i, j)
-
-
-def _label_span(doc, i: int, j: int):
-    from spacy.tokens import Span
-
-    return Span(doc, i, j, label=doc[i].ent_type_)
+    return Span(doc, i, j, label=tok.ent_type_)
 
 
 def _strip_title(name: str) -> str:
@@ -637,7 +636,7 @@ def _quote_kind(doc, text: str, span: _Span, first_tok, cue_tok) -> str:
     i = span.open_at - 1
     while i >= 0 and text[i] != "\n" and text[i].isspace():
         i -= 1
-    if i < 0 or text[i] == "\n" or text[i] in ":,.!?”\"…—–-":
+    if i < 0 or text[i] == "\n" or text[i] in ':,.!?”"…—–-':
         # Opens its paragraph or sentence, or follows "said:", "saying," or a dash.
         return "direct"
     # A word right before the mark: the quotation is inside the reporter's clause unless that
@@ -716,7 +715,9 @@ def _find_cue(doc, qtoks, quoted: set[int], sents, bounds=(0, 1 << 62)):
     return fallback
 
 
-_TITLE_SMALL = frozenset("a an and the of in on to for at by with from or as is".split())
+_TITLE_SMALL = frozenset(
+    {"a", "an", "and", "the", "of", "in", "on", "to", "for", "at", "by", "with", "from", "or", "as"}
+)
 
 
 def _looks_like_title(doc, text: str, quote_text: str, first_tok) -> bool:
@@ -788,10 +789,10 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
             f"text has {len(text)} characters but the Doc has {len(doc.text)}; "
             "parse normalise_for_parse(text)"
         )
-    spans = _spans(text)
+    paragraphs = _paragraph_breaks(text)
+    spans = _spans(text, paragraphs)
     if not spans:
         return
-    paragraphs = _paragraph_breaks(text)
     para_starts = [a for a, _ in paragraphs]
 
     def bounds(span: _Span) -> tuple[int, int]:
@@ -813,37 +814,32 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
     resolver = _Resolver(doc, mentions, quoted)
     prev: Quote | None = None
     prev_para_end = -1
-    next_id = 0
     cue_ids: dict[int, int] = {}
     for s, inner in zip(spans, tok_spans, strict=True):
-        quote_text = " ".join(text[a:b].strip() for a, b in s.pieces)
-        quote_text = quote_text.strip()
         if inner is None or not len(inner):
             continue
+        quote_text = " ".join(text[a:b].strip() for a, b in s.pieces).strip()
         first = inner[0]
-        first_sent = resolver.sent_of[inner[0].i]
-        last_sent_k = resolver.sent_of[inner[-1].i]
-        sents = resolver.sents[first_sent : last_sent_k + 1][:1] + (
-            [resolver.sents[last_sent_k]] if last_sent_k != first_sent else []
-        )
+        if _looks_like_title(doc, text, quote_text, first):
+            continue
+        ks = sorted({resolver.sent_of[first.i], resolver.sent_of[inner[-1].i]})
+        sents = [resolver.sents[k] for k in ks]
         lo, hi = bounds(s)
-        found = None
+        opens_sentence = _quote_kind(doc, text, s, first, None) == "direct"
         if (
             prev is not None
+            and opens_sentence
             and prev.cue_start is not None
             and prev.end <= prev.cue_start < s.start
             and "\n" not in text[prev.end : s.start]
-            and _quote_kind(doc, text, s, first, None) == "direct"
-            and not _cue_after(doc, inner[-1].i, quoted, hi)
+            and _cue_after(doc, inner[-1].i, quoted, hi) is None
         ):
             # "“A,” she said. “B.”": B continues the attribution made between the two.
-            q = prev._replace(start=s.start, end=s.end, quote=quote_text, kind="direct")
-            prev = q
+            prev = prev._replace(start=s.start, end=s.end, quote=quote_text, kind="direct")
             prev_para_end = s.close_at
-            yield q
+            yield prev
             continue
         found = None
-        opens_sentence = _quote_kind(doc, text, s, first, None) == "direct"
         after = _cue_after(doc, inner[-1].i, quoted, hi, window=8) if opens_sentence else None
         if after is not None:
             # "“...,” she said": the attribution right after the closing mark wins over any
@@ -853,11 +849,10 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
                 found = (after, subj)
         if found is None:
             found = _find_cue(doc, list(inner), quoted, sents, (lo, hi))
-        if found is None and _quote_kind(doc, text, s, first, None) == "direct":
-            # "X said:" closing the sentence before, or "..., X said." as the next sentence.
-            last_sent = sents[-1]
-            if last_sent.end < len(doc):
-                nxt = resolver.sents[resolver.sent_of[last_sent.end]]
+        if found is None and opens_sentence:
+            # "..., X said." as a short next sentence, or "X said:" closing the one before.
+            if sents[-1].end < len(doc):
+                nxt = resolver.sents[resolver.sent_of[sents[-1].end]]
                 if not any(t.i in quoted for t in nxt) and len(nxt) <= 14:
                     found = _find_cue(doc, list(inner), quoted, [nxt], (lo, hi))
             if found is None and sents[0].start > 0:
@@ -865,33 +860,15 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
                 tail = [t for t in before if not t.is_space]
                 if tail and tail[-1].text == ":":
                     found = _find_cue(doc, list(inner), quoted, [before], (lo - 400, hi))
-        if _looks_like_title(doc, text, quote_text, first):
-            continue
         kind = _quote_kind(doc, text, s, first, found[0] if found else None)
         if found is not None:
             cue_tok, subj = found
             sp = resolver.speaker(subj)
-            cue = "according to" if cue_tok.lower_ == "according" else cue_tok.lemma_.lower()
-            cue_start, cue_end = cue_tok.idx, cue_tok.idx + len(cue_tok)
-            if cue_tok.i not in cue_ids:
-                cue_ids[cue_tok.i] = next_id
-                next_id += 1
-            attribution = cue_ids[cue_tok.i]
             resolver.history.append(sp)
-            q = Quote(
-                s.start,
-                s.end,
-                quote_text,
-                kind,
-                cue,
-                cue_start,
-                cue_end,
-                sp.name,
-                sp.start,
-                sp.end,
-                sp.kind,
-                attribution,
-            )
+            cue = "according to" if cue_tok.lower_ == "according" else cue_tok.lemma_.lower()
+            attribution = cue_ids.setdefault(cue_tok.i, len(cue_ids))
+            attr = (cue, cue_tok.idx, cue_tok.idx + len(cue_tok))
+            attr += (sp.name, sp.start, sp.end, sp.kind, attribution)
         elif (
             prev is not None
             and prev.speaker is not None
@@ -901,39 +878,12 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
             # A quotation with no attribution of its own, in the same or the very next paragraph,
             # continues the previous speaker's words (and attribution); after a paragraph of
             # narration it is left unattributed rather than guessed.
-            attribution = prev.attribution
-            q = Quote(
-                s.start,
-                s.end,
-                quote_text,
-                kind,
-                prev.cue,
-                prev.cue_start,
-                prev.cue_end,
-                prev.speaker,
-                prev.speaker_start,
-                prev.speaker_end,
-                prev.speaker_kind,
-                attribution,
-            )
+            attr = prev[4:]
         else:
-            q = Quote(
-                s.start,
-                s.end,
-                quote_text,
-                kind,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "unknown",
-                None,
-            )
-        prev = q
+            attr = (None, None, None, None, None, None, "unknown", None)
+        prev = Quote(s.start, s.end, quote_text, kind, *attr)
         prev_para_end = s.close_at
-        yield q
+        yield prev
 
 
 def _entity_mentions(doc, article) -> list[dict] | None:
@@ -948,7 +898,7 @@ def _entity_mentions(doc, article) -> list[dict] | None:
     return list(extract(doc, article))
 
 
-def extract_quotes(doc, article: Mapping) -> list[dict]:
+def extract_quotes(doc, article: Mapping, *, mentions: list[dict] | None = None) -> list[dict]:
     """Return the ``quotes`` table rows of one article (DESIGN.md columns, then the extras).
 
     Parameters
@@ -957,6 +907,9 @@ def extract_quotes(doc, article: Mapping) -> list[dict]:
         The parse of ``normalise_for_parse(article["text"])``.
     article : mapping
         At least ``article_id`` and ``text``.
+    mentions : list of dict, optional
+        The article's ``mentions`` rows when already computed (the feature store passes them);
+        by default :func:`analysis.entities.extract_mentions` is called when that module exists.
 
     Returns
     -------
@@ -964,7 +917,8 @@ def extract_quotes(doc, article: Mapping) -> list[dict]:
         One row per quotation ordered by ``start``; extra columns ``cue_start``, ``cue_end``
         (the reporting verb's offsets) and ``attribution`` (quotations sharing a cue instance).
     """
-    mentions = _entity_mentions(doc, article)
+    if mentions is None:
+        mentions = _entity_mentions(doc, article)
     rows = []
     for q in quotes(doc, text=article["text"], mentions=mentions):
         row = {"article_id": article["article_id"]}

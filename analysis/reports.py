@@ -553,14 +553,22 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     """Convert an executed notebook to one self-contained HTML page without code.
 
     Uses nbconvert's ``lab`` template minus its CDN scripts (require.js, MathJax, Mermaid,
-    widgets), with input cells and prompts hidden, images inline as data URIs and a
-    Content-Security-Policy that lets the page load nothing from anywhere.
+    widgets), with input cells, prompts and stderr output hidden, images inline as data URIs
+    and a Content-Security-Policy that lets the page load nothing from anywhere.
     """
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)
+    # stderr (progress bars, library warnings) is for whoever debugs the notebook, not for the
+    # reader: the executed .ipynb keeps it, the page drops it. Tracebacks are "error" outputs
+    # and stay visible.
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
+            ]
     exporter = HTMLExporter(
         template_name="lab",
         template_file=_HTML_TEMPLATE_NAME,
@@ -859,7 +867,8 @@ def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
         prior
         and prior.get("key") == key
         and prior.get("outcome") == "ok"
-        and all((out_dir / f).is_file() for f in prior.get("files", [None]))
+        and prior.get("files")
+        and all((out_dir / f).is_file() for f in prior["files"])
     )
 
 
@@ -883,8 +892,14 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> 
     jupyter_path = os.pathsep.join(
         p for p in (str(jupyter_dir), os.environ.get("JUPYTER_PATH")) if p
     )
+    # TQDM_DISABLE: progress bars of library calls would fill the executed notebook.
+    env = {
+        "JUPYTER_PATH": jupyter_path,
+        "TQDM_DISABLE": "1",
+        config.REPORT_SUMMARY_ENV: str(summary_path),
+    }
     with (
-        _environ(JUPYTER_PATH=jupyter_path, **{config.REPORT_SUMMARY_ENV: str(summary_path)}),
+        _environ(**env),
         tempfile.TemporaryDirectory(prefix="news-analysis-kernel-") as sockets,
     ):
         # IPC sockets in a private folder instead of TCP ports on localhost: nothing else on

@@ -413,25 +413,9 @@ def _read_blend() -> dict:
 
 #: Used when meta.json carries no fitted blend: plain VADER-like rules, or an even mix.
 DEFAULT_BLEND = {
-    "rules": {"intercept": 0.0, "weights": [1.0], "neutral_band": POLARITY_THRESHOLD},
-    "model": {"intercept": 0.0, "weights": [0.5, 0.5], "neutral_band": POLARITY_THRESHOLD},
+    "rules": {"intercept": 0.0, "weights": [1.0]},
+    "model": {"intercept": 0.0, "weights": [0.5, 0.5]},
 }
-
-
-def calibrate(z: np.ndarray, neutral_band: float) -> np.ndarray:
-    """Map a blended score to a compound whose ±0.05 cut sits at ``±neutral_band``.
-
-    Piecewise linear and monotone: ``|z| <= neutral_band`` maps onto -0.05..0.05 and the rest
-    of -1..1 onto the rest, so ranks (and nearly the Pearson r) are kept while the
-    positive/neutral/negative cut matches how readers label news.
-    """
-    z = np.clip(np.asarray(z, dtype=float), -1.0, 1.0)
-    d = float(neutral_band)
-    if not 0 < d < 1:
-        raise ValueError(f"neutral_band must lie in (0, 1), got {neutral_band!r}")
-    inner = z * (POLARITY_THRESHOLD / d)
-    outer = np.sign(z) * (POLARITY_THRESHOLD + (np.abs(z) - d) * (1 - POLARITY_THRESHOLD) / (1 - d))
-    return np.where(np.abs(z) <= d, inner, outer)
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
@@ -454,13 +438,16 @@ class SentimentScorer(BaseEstimator):
     use_model : bool, default True
         Blend in the committed ONNX regressor; ``False`` gives the rules alone (faster, no
         onnxruntime needed).
-    batch_size : int, default 16
-        Sentences per model call (small batches of similar length keep padding low).
+    batch_size : int, default 1
+        Sentences per model call. The int8 graph quantises activations per call, so in a batch
+        a sentence's score shifts with its neighbours and their padding (up to 0.1 on the
+        model's scale); one sentence per call keeps every score reproducible on its own, at
+        about 15% less speed than batches of 8.
     intra_op_num_threads : int, default 1
         onnxruntime threads per operator.
     blend : dict, optional
-        ``{"intercept": float, "weights": [w_rules(, w_model)], "neutral_band": float}``;
-        defaults to the fitted weights in the model's meta.json.
+        ``{"intercept": float, "weights": [w_rules(, w_model)]}``; defaults to the weights
+        fitted on the NYT editorial dev split and stored in the model's meta.json.
 
     Attributes
     ----------
@@ -478,7 +465,7 @@ class SentimentScorer(BaseEstimator):
         self,
         use_model: bool = True,
         *,
-        batch_size: int = 16,
+        batch_size: int = 1,
         intra_op_num_threads: int = 1,
         blend: Mapping | None = None,
     ) -> None:
@@ -532,7 +519,7 @@ class SentimentScorer(BaseEstimator):
     # -- estimator API -------------------------------------------------------------------
 
     def fit(self, sentences: Sequence[str] | None = None, y=None):
-        """Fit the blend weights and the neutral band on rated sentences (optional).
+        """Fit the blend weights and the ±0.05 cut on rated sentences (optional).
 
         Without data this is a no-op that returns ``self`` (the shipped weights are used).
 
@@ -546,9 +533,9 @@ class SentimentScorer(BaseEstimator):
         Returns
         -------
         SentimentScorer
-            ``self``, with ``blend_`` set: least-squares weights of the rule compound (and the
-            model score) against ``y``, then the neutral band that maximises 3-class macro F1
-            (gold classes beyond ±0.125, i.e. ±0.5 on the -4..4 scale).
+            ``self``, with ``blend_`` set by :func:`fit_blend`: least-squares weights of the rule
+            compound (and the model score) against ``y``, rescaled so that ±0.05 is the cut
+            that maximises 3-class macro F1.
         """
         if sentences is None:
             self._blend()
@@ -642,16 +629,33 @@ class Explanation:
 
 
 def apply_blend(X: np.ndarray, blend: Mapping) -> np.ndarray:
-    """Blend feature columns (rule compound, model score) into the calibrated compound."""
+    """Blend score columns (rule compound, model score) into the compound: an affine map, clipped.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (n, k) score columns.
+    blend : mapping
+        ``intercept`` and ``weights`` (k of them), as :func:`fit_blend` returns.
+
+    Returns
+    -------
+    numpy.ndarray
+        Compound scores in -1..1.
+    """
     w = np.asarray(blend["weights"], dtype=float)
     if X.shape[1] != len(w):
         raise ValueError(f"blend has {len(w)} weights for {X.shape[1]} score columns")
-    z = float(blend["intercept"]) + X @ w
-    return calibrate(z, blend["neutral_band"])
+    return np.clip(float(blend["intercept"]) + X @ w, -1.0, 1.0)
 
 
-def fit_blend(X: np.ndarray, y: np.ndarray, *, bands: Sequence[float] | None = None) -> dict:
-    """Least-squares blend weights of ``X`` against ``y``, then the F1-best neutral band.
+def fit_blend(X: np.ndarray, y: np.ndarray, *, cuts: Sequence[float] | None = None) -> dict:
+    """Fit blend weights: least squares of ``y`` on ``X``, rescaled so the ±0.05 cut fits best.
+
+    The least-squares score ``z`` predicts the rating. The cut ``c`` on ``|z|`` that maximises
+    3-class macro F1 (gold classes beyond ±0.125, i.e. ±0.5 on VADER's -4..4 scale) is found, and
+    the weights are multiplied by ``0.05 / c``, so VADER's ±0.05 convention separates neutral from
+    polar sentences. The map stays affine, so ranks and Pearson r are those of least squares.
 
     Parameters
     ----------
@@ -659,25 +663,50 @@ def fit_blend(X: np.ndarray, y: np.ndarray, *, bands: Sequence[float] | None = N
         (n, k) score columns.
     y : numpy.ndarray
         Ratings on -1..1.
-    bands : sequence of float, optional
-        Candidate neutral bands (default 0.01..0.30).
+    cuts : sequence of float, optional
+        Candidate cuts on the least-squares scale (default 0.01..0.40).
 
     Returns
     -------
     dict
-        ``intercept``, ``weights``, ``neutral_band``.
+        ``intercept``, ``weights`` and ``cut`` (the chosen cut before rescaling).
     """
     A = np.column_stack([np.ones(len(X)), X])
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     z = A @ coef
     gold = polarity_classes(y, GOLD_THRESHOLD)
-    bands = bands if bands is not None else np.round(np.arange(0.01, 0.301, 0.005), 3)
-    best = max(bands, key=lambda d: _macro_f1(gold, polarity_classes(z, d)))
-    return {
-        "intercept": float(coef[0]),
-        "weights": [float(c) for c in coef[1:]],
-        "neutral_band": float(best),
-    }
+    cuts = cuts if cuts is not None else np.round(np.arange(0.01, 0.401, 0.005), 3)
+    best = float(max(cuts, key=lambda c: _macro_f1(gold, polarity_classes(z, c))))
+    coef = coef * (POLARITY_THRESHOLD / best)
+    return {"intercept": float(coef[0]), "weights": [float(c) for c in coef[1:]], "cut": best}
+
+
+def cross_val_blend(
+    X: np.ndarray, y: np.ndarray, groups: Sequence, *, n_splits: int = 5
+) -> np.ndarray:
+    """Out-of-fold compounds: :func:`fit_blend` on the other folds, applied to each fold.
+
+    Parameters
+    ----------
+    X : numpy.ndarray
+        (n, k) score columns (rule compound, model score).
+    y : numpy.ndarray
+        Ratings on -1..1.
+    groups : sequence
+        Group of each row (the article of a sentence), kept within one fold.
+    n_splits : int, default 5
+
+    Returns
+    -------
+    numpy.ndarray
+        The compound of each row, predicted by a blend that never saw its group.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    out = np.zeros(len(y), dtype=float)
+    for train, test in GroupKFold(n_splits=n_splits).split(X, y, groups):
+        out[test] = apply_blend(X[test], fit_blend(X[train], y[train]))
+    return out
 
 
 @functools.lru_cache(maxsize=4)
@@ -743,6 +772,29 @@ def aggregate(
     res["share_positive"] = g["_pos"].mean()
     res["share_negative"] = g["_neg"].mean()
     return res.reset_index()[out_cols]
+
+
+def paragraph_scores(sentiment_df: pd.DataFrame, sentences_df: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate sentence scores per paragraph (``article_id``, ``paragraph``).
+
+    Parameters
+    ----------
+    sentiment_df : pandas.DataFrame
+        The sentiment table.
+    sentences_df : pandas.DataFrame
+        The sentences table (``article_id``, ``sentence``, ``paragraph``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`aggregate` output grouped by article and paragraph.
+    """
+    df = sentiment_df.merge(
+        sentences_df[["article_id", "sentence", "paragraph"]],
+        on=["article_id", "sentence"],
+        how="left",
+    )
+    return aggregate(df, by=["article_id", "paragraph"])
 
 
 # --- per-article extractor and voice -------------------------------------------------------
@@ -1158,31 +1210,3 @@ def register(subparsers) -> None:
         "--rules-only", action="store_true", help="skip the learned model (faster, less accurate)"
     )
     p.set_defaults(func=_cmd_sentiment)
-
-
-def cross_val_blend(
-    X: np.ndarray, y: np.ndarray, groups: Sequence, *, n_splits: int = 5
-) -> np.ndarray:
-    """Out-of-fold compounds: :func:`fit_blend` on the other folds, applied to each fold.
-
-    Parameters
-    ----------
-    X : numpy.ndarray
-        (n, k) score columns (rule compound, model score).
-    y : numpy.ndarray
-        Ratings on -1..1.
-    groups : sequence
-        Group of each row (the article of a sentence), kept within one fold.
-    n_splits : int, default 5
-
-    Returns
-    -------
-    numpy.ndarray
-        The calibrated compound of each row, predicted by a blend that never saw its group.
-    """
-    from sklearn.model_selection import GroupKFold
-
-    out = np.zeros(len(y), dtype=float)
-    for train, test in GroupKFold(n_splits=n_splits).split(X, y, groups):
-        out[test] = apply_blend(X[test], fit_blend(X[train], y[train]))
-    return out

@@ -158,10 +158,12 @@ def pipeline_key(model: str | None = None, tables: tuple[str, ...] | None = None
         if spec and spec.origin and os.path.exists(spec.origin):
             h.update(module_name.encode())
             h.update(Path(spec.origin).read_bytes())
-    for resource in sorted(config.RESOURCES_DIR.glob("*")) if config.RESOURCES_DIR.exists() else []:
-        if resource.is_file():
-            h.update(resource.name.encode())
-            h.update(resource.read_bytes())
+    # Word lists and the shipped models change results as much as code does.
+    data_files = sorted(config.RESOURCES_DIR.glob("*")) + sorted(config.MODELS_DIR.glob("*/*"))
+    for data_file in data_files:
+        if data_file.is_file():
+            h.update(data_file.name.encode())
+            h.update(data_file.read_bytes())
     return h.hexdigest()[:16]
 
 

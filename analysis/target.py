@@ -20,7 +20,8 @@ from analysis.encoder import OnnxModel
 LABELS = ("negative", "neutral", "positive")
 #: Columns a `target-sentiment` input row must carry.
 INPUT_COLUMNS = ("text", "target_start", "target_end")
-#: The model saw single sentences; a sentence longer than this (characters) is cut around the target.
+#: The model saw single sentences: a longer text is reduced to the sentence around the target,
+#: and a sentence longer than this (characters) is cut around the target.
 MAX_WINDOW_CHARS = 600
 
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and a capital,
@@ -131,6 +132,30 @@ def sentence_window(text: str, start: int, end: int) -> tuple[str, int, int]:
     return text[lo:hi], start - lo, end - lo
 
 
+def target_window(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The text the model reads for one target, and the target's offsets in it.
+
+    A text of at most ``MAX_WINDOW_CHARS`` characters (a sentence or a short paragraph, like the
+    model's training sentences) is read whole; a longer one is reduced to the sentence around
+    the target with `sentence_window`.
+
+    Parameters
+    ----------
+    text : str
+        The input text.
+    start, end : int
+        Character offsets of the target in ``text``.
+
+    Returns
+    -------
+    tuple of (str, int, int)
+        The window and the target's offsets inside it.
+    """
+    if len(text) <= MAX_WINDOW_CHARS:
+        return text, start, end
+    return sentence_window(text, start, end)
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(z)
@@ -150,7 +175,8 @@ def target_sentiments(
     Parameters
     ----------
     texts : sequence of str
-        Sentences (or longer texts: the sentence around the target is used).
+        Sentences (texts over ``MAX_WINDOW_CHARS`` characters are reduced to the sentence around
+        the target, see `target_window`).
     starts, ends : sequence of int
         Character offsets of each target in its text.
     model : OnnxModel, optional
@@ -180,8 +206,11 @@ def target_sentiments(
             f"texts, starts and ends differ in length ({len(texts)}, {len(starts)}, {len(ends)})"
         )
     model = model or load_target_model()
-    marker_open = model.meta.get("input", {}).get("marker_open", "[unused0]")
-    marker_close = model.meta.get("input", {}).get("marker_close", "[unused1]")
+    model_input = model.meta.get("input", {})
+    marker_open = model_input.get("marker_open", "[unused0]")
+    marker_close = model_input.get("marker_close", "[unused1]")
+    # Which segment the model saw first (see scripts/train_target_sentiment.py --pair-order).
+    mention_first = model_input.get("pair_order", "sentence-first") == "mention-first"
     labels = tuple(model.meta.get("labels", LABELS))
     marked, mentions = [], []
     for i, (text, start, end) in enumerate(zip(texts, starts, ends, strict=True)):
@@ -190,15 +219,17 @@ def target_sentiments(
             s, e = _check_offsets(text, start, end)
         except TargetOffsetError as exc:
             raise TargetOffsetError(f"row {i}: {exc}") from None
-        window, ws, we = sentence_window(text, s, e)
-        # Same marking as scripts/train_target_sentiment.py: sentence with markers, then mention.
+        window, ws, we = target_window(text, s, e)
+        # Same marking as scripts/train_target_sentiment.py: the sentence with markers around
+        # the target, and the mention itself.
         marked.append(f"{window[:ws]}{marker_open} {window[ws:we]} {marker_close}{window[we:]}")
         mentions.append(window[ws:we])
     if not marked:
         return pd.DataFrame(
             {"polarity": pd.Series(dtype=object), **{k: pd.Series(dtype=float) for k in LABELS}}
         )
-    probs = _softmax(model.predict(marked, mentions, batch_size=batch_size).astype(np.float64))
+    first, second = (mentions, marked) if mention_first else (marked, mentions)
+    probs = _softmax(model.predict(first, second, batch_size=batch_size).astype(np.float64))
     frame = pd.DataFrame(probs, columns=list(labels))[list(LABELS)]
     frame.insert(0, "polarity", [LABELS[j] for j in frame[list(LABELS)].to_numpy().argmax(axis=1)])
     return frame

@@ -379,3 +379,54 @@ def cache_terms(
     """Put already extracted ``term_docs`` for ``texts`` into the in-process cache (e.g. from a file)."""
     for text, td in zip(texts, term_docs, strict=True):
         _CACHE[_key(text, tokens)] = td
+
+
+def term_docs_from_store(articles, terms, sentences=None) -> list[TermDoc]:
+    """Rebuild the :class:`TermDoc` of each article from feature-store tables, and cache them.
+
+    After this call every function that takes article texts (``TopicModel.fit``,
+    ``representative_sentences``, ``keyness``...) finds their terms in the in-process cache and
+    parses nothing.
+
+    Parameters
+    ----------
+    articles : pandas.DataFrame
+        The articles table (``article_id``, ``text``).
+    terms : pandas.DataFrame
+        The store's ``terms`` table (``article_id``, ``paragraph``, ``terms``, ``starts``,
+        ``ends``, ``actor``).
+    sentences : pandas.DataFrame, optional
+        The store's ``sentences`` table (``article_id``, ``start``, ``end``), for
+        representative sentences.
+
+    Returns
+    -------
+    list of TermDoc
+        One per row of ``articles``, in order (no terms for an article missing from ``terms``).
+    """
+    by_article = {a: g.sort_values("paragraph") for a, g in terms.groupby("article_id", sort=False)}
+    sents = {}
+    if sentences is not None:
+        sents = {a: g.sort_values("start") for a, g in sentences.groupby("article_id", sort=False)}
+    docs = []
+    for aid in articles["article_id"]:
+        words: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        flags: list[bool] = []
+        group = by_article.get(aid)
+        if group is not None:
+            for row in group.itertuples(index=False):
+                words.extend(str(t) for t in row.terms)
+                starts.extend(int(x) for x in row.starts)
+                ends.extend(int(x) for x in row.ends)
+                flags.extend(bool(x) for x in row.actor)
+        spans = sents.get(aid)
+        sentence_spans = ()
+        if spans is not None:
+            sentence_spans = tuple(
+                zip(spans["start"].astype(int), spans["end"].astype(int), strict=True)
+            )
+        docs.append(TermDoc(tuple(words), tuple(starts), tuple(ends), sentence_spans, tuple(flags)))
+    cache_terms(articles["text"].tolist(), docs)
+    return docs

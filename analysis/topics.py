@@ -22,6 +22,10 @@ from analysis.terms import TermDoc, term_docs
 
 METHODS = ("nmf", "lda", "minibatch_nmf")
 UNITS = ("article", "paragraph")
+#: Passes of ``partial_fit`` over the corpus in :meth:`TopicModel.fit_stream`.
+STREAM_EPOCHS = 10
+#: Units per ``partial_fit`` step of :meth:`TopicModel.fit_stream`.
+STREAM_BATCH_UNITS = 512
 #: k values scanned by ``n_topics="auto"`` (clipped to what the corpus can support).
 DEFAULT_K_GRID = (3, 5, 8, 10, 15, 20)
 #: Epsilon of gensim's NPMI, kept so scores compare with gensim and OCTIS.
@@ -235,8 +239,10 @@ def extract_terms(doc, article) -> list[dict]:
 
     The feature-store extractor (``analysis.store.FEATURES``): each row holds ``article_id``,
     ``paragraph`` (0-based index of :func:`analysis.corpus.paragraph_spans`) and ``terms`` (the
-    paragraph's :func:`analysis.terms.doc_terms`, in order). A :class:`TopicModel` fits on the
-    table directly, per article or per paragraph.
+    paragraph's :func:`analysis.terms.doc_terms`, in order), plus ``starts`` and ``ends`` (each
+    term's character offsets) and ``actor`` (whether it came from a person, organisation, place or group
+    entity), from which :func:`analysis.terms.term_docs_from_store` rebuilds the term documents
+    without parsing. A :class:`TopicModel` also fits on the table directly.
     """
     from bisect import bisect_right
 
@@ -245,11 +251,22 @@ def extract_terms(doc, article) -> list[dict]:
     spans = _paragraph_spans(article["text"]) or [(0, len(article["text"]))]
     starts = [s for s, _ in spans]
     rows = [
-        {"article_id": article["article_id"], "paragraph": i, "terms": []}
+        {
+            "article_id": article["article_id"],
+            "paragraph": i,
+            "terms": [],
+            "starts": [],
+            "ends": [],
+            "actor": [],
+        }
         for i in range(len(spans))
     ]
-    for start, _, term, _ in term_spans(doc):
-        rows[max(0, bisect_right(starts, start) - 1)]["terms"].append(term)
+    for start, end, term, is_actor in term_spans(doc):
+        row = rows[max(0, bisect_right(starts, start) - 1)]
+        row["terms"].append(term)
+        row["starts"].append(start)
+        row["ends"].append(end)
+        row["actor"].append(bool(is_actor))
     return rows
 
 
@@ -257,14 +274,30 @@ def _identity(doc):
     return doc
 
 
+def _actor_set(tagged: Counter, seen: Counter) -> frozenset[str]:
+    # A term is an actor when most of its occurrences were tagged as a person,
+    # organisation, place or group: one stray ORG tag on "game" must not make it one.
+    return frozenset(t for t, n in tagged.items() if n * 2 > seen[t])
+
+
+def _phrase_parts(rare, stopwords) -> dict[str, list[str]]:
+    """The words each joined term of ``rare`` splits into (stopwords and single letters dropped)."""
+    return {t: [w for w in t.split("_") if len(w) > 1 and w not in stopwords] for t in rare}
+
+
+def _split_units(units: list[list[str]], parts: dict[str, list[str]]) -> list[list[str]]:
+    """Replace the joined terms that are keys of ``parts`` by their words."""
+    if not parts:
+        return units
+    return [[w for t in u for w in parts.get(t, (t,))] for u in units]
+
+
 def _split_rare_phrases(units: list[list[str]], min_count: int, stopwords) -> list[list[str]]:
     """Replace joined terms seen in fewer than ``min_count`` units by their words."""
     df = Counter(t for u in units for t in set(u) if "_" in t)
-    rare = {t for t, n in df.items() if n < min_count}
-    if not rare:
-        return units
-    parts = {t: [w for w in t.split("_") if len(w) > 1 and w not in stopwords] for t in rare}
-    return [[w for t in u for w in (parts[t] if t in rare else (t,))] for u in units]
+    return _split_units(
+        units, _phrase_parts([t for t, n in df.items() if n < min_count], stopwords)
+    )
 
 
 def _resolve_df(min_df, max_df, n: int) -> tuple[int, int]:
@@ -325,6 +358,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Values of k tried by ``n_topics="auto"``.
     coherence_window : int or None
         Sliding window of the NPMI estimate (10 as gensim and OCTIS); ``None`` for whole units.
+    coherence_units : int or None
+        Estimate NPMI on a seeded random sample of at most this many units (all when ``None``
+        or the corpus is smaller), so scoring stays cheap on millions of articles.
     max_iter : int
         Iterations of the factorisation.
     nlp : spacy.Language, optional
@@ -379,6 +415,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         exclusivity: float = 0.5,
         k_grid: Sequence[int] = DEFAULT_K_GRID,
         coherence_window: int | None = 10,
+        coherence_units: int | None = 100_000,
         max_iter: int = 400,
         nlp=None,
         n_process: int = 1,
@@ -397,6 +434,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.exclusivity = exclusivity
         self.k_grid = k_grid
         self.coherence_window = coherence_window
+        self.coherence_units = coherence_units
         self.max_iter = max_iter
         self.nlp = nlp
         self.n_process = n_process
@@ -450,17 +488,23 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return ids, units, table
 
     def _actors(self, X) -> frozenset[str]:
-        _, texts, pre = _as_articles(X)
-        if pre is not None or self.tokens == "whitespace":
-            return frozenset()
-        # A term is an actor when most of its occurrences were tagged as a person,
-        # organisation, place or group: one stray ORG tag on "game" must not make it one.
+        return _actor_set(*self._actor_counts(X))
+
+    def _actor_counts(self, X) -> tuple[Counter, Counter]:
+        """Return (times tagged as an actor, times seen) per term of ``X``."""
         tagged: Counter = Counter()
         seen: Counter = Counter()
-        for td in term_docs(texts, nlp=self.nlp):
-            seen.update(td.terms)
-            tagged.update(t for t, flag in zip(td.terms, td.actor_flags, strict=False) if flag)
-        return frozenset(t for t, n in tagged.items() if n * 2 > seen[t])
+        if isinstance(X, pd.DataFrame) and {"terms", "actor"} <= set(X.columns):
+            pairs = ((r.terms, r.actor) for r in X[["terms", "actor"]].itertuples(index=False))
+        else:
+            _, texts, pre = _as_articles(X)
+            if pre is not None or self.tokens == "whitespace":
+                return tagged, seen
+            pairs = ((td.terms, td.actor_flags) for td in term_docs(texts, nlp=self.nlp))
+        for terms, flags in pairs:
+            seen.update(terms)
+            tagged.update(t for t, flag in zip(terms, flags, strict=False) if flag)
+        return tagged, seen
 
     def _make_estimator(self, k: int):
         if self.method == "lda":
@@ -502,9 +546,19 @@ class TopicModel(TransformerMixin, BaseEstimator):
         out = []
         for row, weights in zip(score, components, strict=True):
             order = np.argsort(-row, kind="stable")
-            order = order[weights[order] > 0][: self.top_n]
+            # A term under 1 % of the topic's largest weight is residue, not a topic term:
+            # MiniBatchNMF leaves ~1e-3 of it where NMF reaches exact zeros (on BBC at k = 50
+            # every real top-10 term is above 10 %).
+            order = order[weights[order] > 0.01 * weights.max()][: self.top_n]
             out.append([str(self.vocabulary_[i]) for i in order])
         return out
+
+    def _coherence_sample(self, units: list[list[str]]) -> list[list[str]]:
+        if self.coherence_units is None or len(units) <= self.coherence_units:
+            return units
+        rng = np.random.default_rng(self.random_state)
+        keep = np.sort(rng.choice(len(units), size=self.coherence_units, replace=False))
+        return [units[i] for i in keep]
 
     def _fit_k(self, X, k: int, units: list[list[str]]):
         with warnings.catch_warnings():
@@ -513,7 +567,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             est = self._make_estimator(k)
             W = est.fit_transform(X)
         top = self._rank_terms(est.components_)
-        scores = npmi(top, units, window=self.coherence_window)
+        scores = npmi(top, self._coherence_sample(units), window=self.coherence_window)
         return est, W, top, scores
 
     # -- fitting -----------------------------------------------------------------------------
@@ -610,10 +664,299 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.topic_uniqueness_ = term_uniqueness(self.top_terms_)
         self.units_ = table
         self.article_ids_ = ids
+        self.n_units_ = len(table)
+        self.n_articles_ = len(ids)
+        self.method_ = self.method
+        self._topic_stats = None
         self.actors_ = self._actors(X)
         self.labels_ = [topic_label(t, self.actors_) for t in self.top_terms_]
         self.stability_ = None
         return self
+
+    def fit_stream(
+        self,
+        batches,
+        *,
+        epochs: int = STREAM_EPOCHS,
+        batch_units: int = STREAM_BATCH_UNITS,
+        doc_topics=None,
+        min_weight: float = 0.01,
+        work_dir: str | Path | None = None,
+    ):
+        """Fit topics to a corpus read in batches, with memory bounded by the batch size.
+
+        Pass 1 counts document and term frequencies per batch and fixes the vocabulary with the
+        same ``min_df``/``max_df``/``max_features`` rules (and the same idf) as :meth:`fit`;
+        pass 2 vectorises each batch with that vocabulary into a temporary folder; then
+        ``epochs`` passes over the vectorised batches call ``partial_fit`` of MiniBatchNMF
+        (``method="nmf"`` or ``"minibatch_nmf"``) or online LDA (``method="lda"``) on
+        mini-batches of ``batch_units`` units, after a first step on a seeded sample of as many
+        units from the whole corpus (a corpus stored in category order must not start from one
+        category); a last pass computes each article's topic mix and
+        hands it, batch by batch, to ``doc_topics``. The same seed and batches give identical
+        topics.
+
+        Parameters
+        ----------
+        batches : callable
+            Returns a fresh iterator of DataFrames each time it is called (the corpus is read
+            two or three times: counting, a recount when rare phrases are split, vectorising):
+            the feature store's ``terms`` table part by part (see :func:`store_batches`), or
+            articles tables with ``text`` (parsed on every read, so prefer the store). An
+            article's rows must not be split across two batches.
+        epochs : int
+            Passes of ``partial_fit`` over the corpus.
+        batch_units : int
+            Units per ``partial_fit`` step.
+        doc_topics : callable, path or None
+            Where each batch's ``doc_topics`` rows (article_id, topic, weight) go: a function
+            called with each DataFrame, or a CSV file written with a header and appended to.
+        min_weight : float
+            Smallest topic weight written to ``doc_topics``.
+        work_dir : path, optional
+            Folder for the vectorised batches (default: a temporary folder, removed at the end).
+
+        Returns
+        -------
+        TopicModel
+            self, fitted: top terms, NPMI on a seeded sample of at most ``coherence_units``
+            units, diversity, labels, sizes and shares, as after :meth:`fit`; the per-article
+            mixes are not kept (``article_topics`` raises), they went to ``doc_topics``.
+        """
+        import tempfile
+
+        from analysis.terms import _stopwords
+
+        self._check_params()
+        if not callable(batches):
+            raise TypeError(
+                "batches must be a callable returning a fresh iterator of DataFrames "
+                "(the corpus is read several times)"
+            )
+        if epochs < 1 or batch_units < 1:
+            raise ValueError(f"epochs and batch_units must be >= 1, got {epochs}, {batch_units}")
+        stop = _stopwords("en")
+        split = self.tokens != "whitespace"
+
+        # Pass 1: unit count, document and term frequencies, actor tags.
+        n_units, df, tf, tagged, seen = _count_pass(self, batches(), parts={})
+        if n_units == 0:
+            raise ValueError("no articles to fit topics on")
+        min_count, max_count = _resolve_df(self.min_df, self.max_df, n_units)
+        rare = [t for t, n in df.items() if "_" in t and n < min_count] if split else []
+        parts = _phrase_parts(rare, stop)
+        del rare
+        if parts:
+            # Words of split phrases change the frequencies: count again, as fit() sees them.
+            _, df, tf, _, _ = _count_pass(self, batches(), parts=parts, actors=False)
+        vocab = _select_vocabulary(df, tf, min_count, max_count, self.max_features)
+        doc_freq = np.array([df[t] for t in vocab], dtype=np.float64)
+        del df, tf
+        self.vectorizer_ = CountVectorizer(
+            analyzer=_identity, vocabulary=vocab, dtype=np.float64
+        ).fit([])
+        self.vocabulary_ = self.vectorizer_.get_feature_names_out()
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True)
+        # Smooth idf, as TfidfTransformer.fit computes it from the same counts.
+        self.tfidf_.idf_ = np.log((1.0 + n_units) / (1.0 + doc_freq)) + 1.0
+        self.method_ = "lda" if self.method == "lda" else "minibatch_nmf"
+
+        limit = max(1, min(n_units, len(vocab)))
+        if self.n_topics == "auto":
+            cap = max(1, min(limit, int(math.sqrt(n_units))))
+            grid = sorted({int(k) for k in self.k_grid if 2 <= k <= cap})
+            if len(grid) < 3:
+                grid = list(range(min(2, cap), cap + 1))
+        else:
+            grid = [min(int(self.n_topics), limit)]
+            if grid[0] < self.n_topics:
+                warnings.warn(
+                    f"n_topics={self.n_topics} is more than {limit} units/terms allow; "
+                    f"fitting {grid[0]}",
+                    stacklevel=2,
+                )
+        # The NPMI sample: the same seeded draw of unit positions as fit() makes.
+        if self.coherence_units is None or n_units <= self.coherence_units:
+            wanted = None
+        else:
+            rng = np.random.default_rng(self.random_state)
+            wanted = np.sort(rng.choice(n_units, size=self.coherence_units, replace=False))
+        # The first step (and NNDSVDa's start) uses a seeded sample from the whole corpus:
+        # a corpus stored in order (all sport, then all business) must not start from one part.
+        first = np.sort(
+            np.random.default_rng([self.random_state, 1]).choice(
+                n_units, size=min(n_units, batch_units), replace=False
+            )
+        )
+        first_rows: list = []
+
+        with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
+            tmp = Path(tmp)
+            # Pass 2: vectorise each batch once; epochs and the last pass read these files.
+            # The NPMI sample is held as vocabulary ids (-1 outside it: only positions matter),
+            # 4 bytes a token instead of a string object each.
+            sample: list[np.ndarray] = []
+            col = self.vectorizer_.vocabulary_
+
+            def encode(unit):
+                return np.fromiter((col.get(t, -1) for t in unit), dtype=np.int32, count=len(unit))
+
+            n_parts, offset = 0, 0
+            for frame in batches():
+                ids, units, table = self._units(frame)
+                units = _split_units(units, parts)
+                if wanted is None:
+                    sample.extend(encode(u) for u in units)
+                else:
+                    lo, hi = np.searchsorted(wanted, [offset, offset + len(units)])
+                    sample.extend(encode(units[i - offset]) for i in wanted[lo:hi])
+                counts = self.vectorizer_.transform(units).tocsr()
+                lo, hi = np.searchsorted(first, [offset, offset + len(units)])
+                first_rows.append(counts[first[lo:hi] - offset])
+                offset += len(units)
+                sp.save_npz(tmp / f"{n_parts:06d}.npz", counts)
+                table[["article_id", "n_terms"]].to_parquet(tmp / f"{n_parts:06d}.parquet")
+                n_parts += 1
+            del units, table
+
+            def matrices():
+                for i in range(n_parts):
+                    yield i, self._matrix(sp.load_npz(tmp / f"{i:06d}.npz"))
+
+            first_matrix = self._matrix(sp.vstack(first_rows).tocsr())
+            del first_rows
+            estimators = {
+                k: self._make_stream_estimator(k, n_units, first_matrix.shape[0], batch_units)
+                for k in grid
+            }
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for est in estimators.values():
+                    est.partial_fit(first_matrix)
+                del first_matrix
+                for _ in range(epochs):
+                    for _, X in matrices():
+                        for start in range(0, X.shape[0], batch_units):
+                            chunk = X[start : start + batch_units]
+                            for est in estimators.values():
+                                est.partial_fit(chunk)
+            runs, rows = {}, []
+            for k, est in estimators.items():
+                top = self._rank_terms(est.components_)
+                top_ids = [[int(col[t]) for t in terms] for terms in top]
+                scores = npmi(top_ids, sample, window=self.coherence_window)
+                runs[k] = (est, top, scores)
+                mean_npmi = float(np.nanmean(scores)) if np.isfinite(scores).any() else np.nan
+                div = diversity(top)
+                rows.append(
+                    {"k": k, "npmi": mean_npmi, "diversity": div, "quality": mean_npmi * div}
+                )
+                if self.verbose:
+                    print(
+                        f"topics: k={k} npmi={mean_npmi:.3f} diversity={div:.3f}", file=sys.stderr
+                    )
+            del sample
+            if self.n_topics == "auto":
+                self.k_scores_ = pd.DataFrame(rows)
+                best = int(
+                    self.k_scores_.sort_values(["quality", "k"], ascending=[False, True]).iloc[0][
+                        "k"
+                    ]
+                )
+            else:
+                self.k_scores_ = None
+                best = grid[0]
+            est, top, scores = runs[best]
+            self.estimator_ = est
+
+            # Pass 3: unit mixes, kept on disk; their sum orders topics by prevalence as fit().
+            prevalence = np.zeros(best)
+            for i, X in matrices():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    mix = _normalise_rows(est.transform(X))
+                prevalence += mix.sum(axis=0)
+                np.save(tmp / f"{i:06d}.mix.npy", mix)
+            order = np.argsort(-prevalence, kind="stable")
+            self._order = order
+            self.components_ = est.components_[order]
+            self.n_topics_ = len(order)
+            self.topic_ids_ = np.arange(self.n_topics_)
+            self.top_terms_ = [top[i] for i in order]
+            self.topic_npmi_ = scores[order]
+
+            # Pass 4: each article's mix in the final order, written batch by batch.
+            sink = _doc_topics_sink(doc_topics)
+            dominant = np.zeros(self.n_topics_, dtype=np.int64)
+            share_sum = np.zeros(self.n_topics_)
+            n_with_terms = n_articles = 0
+            for i in range(n_parts):
+                mix = np.load(tmp / f"{i:06d}.mix.npy")[:, order]
+                table = pd.read_parquet(tmp / f"{i:06d}.parquet")
+                ids = list(dict.fromkeys(table["article_id"].astype(str)))
+                if self.unit != "article":
+                    mix = _article_mix(mix, table, ids)
+                n_articles += len(ids)
+                has_terms = mix.sum(axis=1) > 0
+                dominant += np.bincount(mix[has_terms].argmax(axis=1), minlength=self.n_topics_)
+                share_sum += mix[has_terms].sum(axis=0)
+                n_with_terms += int(has_terms.sum())
+                if sink is not None:
+                    sink(_doc_topics_rows(mix, ids, self.topic_ids_, min_weight))
+        self.npmi_ = float(np.nanmean(self.topic_npmi_)) if np.isfinite(scores).any() else np.nan
+        self.diversity_ = diversity(self.top_terms_)
+        self.topic_uniqueness_ = term_uniqueness(self.top_terms_)
+        self._topic_stats = (dominant, share_sum, n_with_terms)
+        self.unit_topics_ = None
+        self.units_ = None
+        self.article_ids_ = None
+        self.n_units_ = n_units
+        self.n_articles_ = n_articles
+        self.actors_ = _actor_set(tagged, seen)
+        self.labels_ = [topic_label(t, self.actors_) for t in self.top_terms_]
+        self.stability_ = None
+        return self
+
+    def fit_store(self, store: str | Path, **options):
+        """Fit topics on the ``terms`` table of a feature store, part by part (see :meth:`fit_stream`).
+
+        Parameters
+        ----------
+        store : path
+            A folder written by :func:`analysis.store.extract_corpus` with the ``terms`` table.
+        **options
+            Passed to :meth:`fit_stream` (``epochs``, ``doc_topics``...).
+
+        Returns
+        -------
+        TopicModel
+            self, fitted.
+        """
+        return self.fit_stream(store_batches(store), **options)
+
+    def _make_stream_estimator(self, k: int, n_units: int, first_rows: int, batch_units: int):
+        if self.method == "lda":
+            from sklearn.decomposition import LatentDirichletAllocation
+
+            return LatentDirichletAllocation(
+                n_components=k,
+                learning_method="online",
+                batch_size=batch_units,
+                total_samples=n_units,
+                random_state=self.random_state,
+            )
+        from sklearn.decomposition import MiniBatchNMF
+
+        # partial_fit takes each call as the whole data set and would forget 30 % of the past
+        # at every step; MiniBatchNMF.fit forgets 0.7 ** (batch / n_samples) per step, so the
+        # same factor is set here for batches of ``batch_units`` out of ``n_units``.
+        return MiniBatchNMF(
+            n_components=k,
+            init="nndsvda" if first_rows >= k else "random",
+            batch_size=batch_units,
+            forget_factor=0.7 ** (min(batch_units, n_units) / n_units),
+            random_state=self.random_state,
+        )
 
     def transform(self, X) -> np.ndarray:
         """Return the topic mix of each article of ``X`` (rows sum to 1; zeros without terms).
@@ -630,6 +973,24 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def _unit_mix(self, units: list[list[str]]) -> np.ndarray:
         if not units:
             return np.zeros((0, self.n_topics_))
+        if self.tokens != "whitespace":
+            # As in fit: a joined term the vocabulary lacks counts as its words.
+            from analysis.terms import _stopwords
+
+            vocab = self.vectorizer_.vocabulary_
+            stop = _stopwords("en")
+            units = [
+                [
+                    w
+                    for t in u
+                    for w in (
+                        (t,)
+                        if t in vocab or "_" not in t
+                        else [p for p in t.split("_") if len(p) > 1 and p not in stop]
+                    )
+                ]
+                for u in units
+            ]
         counts = self.vectorizer_.transform(units)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -641,6 +1002,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def article_topics(self) -> np.ndarray:
         """Return the topic mix of each fitted article (rows in ``article_ids_`` order)."""
         check_is_fitted(self, "components_")
+        if self.unit_topics_ is None:
+            raise ValueError(
+                "a model fitted with fit_stream keeps no per-article topic mix: it was written "
+                "to the doc_topics sink; use transform() on the articles you need"
+            )
         if self.unit == "article":
             return self.unit_topics_
         return _article_mix(self.unit_topics_, self.units_, self.article_ids_)
@@ -658,27 +1024,24 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def doc_topics_frame(self, min_weight: float = 0.01) -> pd.DataFrame:
         """Return the ``doc_topics`` table: article_id, topic, weight (weights >= ``min_weight``)."""
-        mix = self.article_topics()
-        r, c = np.nonzero(mix >= min_weight)
-        frame = pd.DataFrame(
-            {
-                "article_id": np.asarray(self.article_ids_, dtype=object)[r],
-                "topic": self.topic_ids_[c].astype(int),
-                "weight": mix[r, c],
-            }
+        return _doc_topics_rows(
+            self.article_topics(), self.article_ids_, self.topic_ids_, min_weight
         )
-        return frame.sort_values(
-            ["article_id", "weight"], ascending=[True, False], kind="stable"
-        ).reset_index(drop=True)
 
     def topic_table(self) -> pd.DataFrame:
         """Return one row per topic: topic, label, npmi, uniqueness, size, share, top_terms.
 
         ``size`` counts articles whose dominant topic it is; ``share`` is the topic's mean weight.
         """
-        mix = self.article_topics()
-        has_terms = mix.sum(axis=1) > 0
-        dominant = np.bincount(mix[has_terms].argmax(axis=1), minlength=self.n_topics_)
+        if getattr(self, "_topic_stats", None) is not None:
+            # A streamed fit counted sizes and summed shares partition by partition.
+            dominant, share_sum, n_with_terms = self._topic_stats
+            share = share_sum / n_with_terms if n_with_terms else 0.0
+        else:
+            mix = self.article_topics()
+            has_terms = mix.sum(axis=1) > 0
+            dominant = np.bincount(mix[has_terms].argmax(axis=1), minlength=self.n_topics_)
+            share = mix[has_terms].mean(axis=0) if has_terms.any() else 0.0
         return pd.DataFrame(
             {
                 "topic": self.topic_ids_.astype(int),
@@ -686,7 +1049,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 "npmi": self.topic_npmi_,
                 "uniqueness": self.topic_uniqueness_,
                 "size": dominant,
-                "share": mix[has_terms].mean(axis=0) if has_terms.any() else 0.0,
+                "share": share,
                 "top_terms": [" ".join(t) for t in self.top_terms_],
                 "stability": self.stability_ if self.stability_ is not None else np.nan,
             }
@@ -697,13 +1060,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         table = self.topic_table()
         out = {
             "k": int(self.n_topics_),
-            "method": self.method,
+            "method": getattr(self, "method_", self.method),
             "unit": self.unit,
             "npmi": _json_float(self.npmi_),
             "diversity": _json_float(self.diversity_),
             "coherence_window": self.coherence_window,
-            "n_articles": len(self.article_ids_),
-            "n_units": int(len(self.units_)),
+            "n_articles": int(self.n_articles_),
+            "n_units": int(self.n_units_),
             "vocabulary_size": int(len(self.vocabulary_)),
             "topics": [
                 {
@@ -811,13 +1174,122 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.topic_ids_ = new_ids[order]
         self.stability_ = stability[order]
         self.components_ = self.components_[order]
-        self.unit_topics_ = self.unit_topics_[:, order]
+        if self.unit_topics_ is not None:
+            self.unit_topics_ = self.unit_topics_[:, order]
+        if getattr(self, "_topic_stats", None) is not None:
+            dominant, share_sum, n_with_terms = self._topic_stats
+            self._topic_stats = (dominant[order], share_sum[order], n_with_terms)
         self._order = self._order[order]
         self.top_terms_ = [self.top_terms_[i] for i in order]
         self.topic_npmi_ = self.topic_npmi_[order]
         self.topic_uniqueness_ = self.topic_uniqueness_[order]
         self.labels_ = [self.labels_[i] for i in order]
         return self
+
+
+# --------------------------------------------------------------------------------------------
+# Streaming helpers
+# --------------------------------------------------------------------------------------------
+
+
+def store_batches(store: str | Path, table: str = "terms"):
+    """Return a callable that yields the ``terms`` table of a feature store one part at a time.
+
+    Each call starts a fresh pass over ``store/<table>.parquet/part-*.parquet`` (in part order),
+    which is what :meth:`TopicModel.fit_stream` needs; only one part is in memory at a time.
+
+    Parameters
+    ----------
+    store : path
+        A folder written by :func:`analysis.store.extract_corpus`.
+    table : str
+        The table to read (``"terms"``).
+
+    Returns
+    -------
+    callable
+        ``batches()`` -> iterator of DataFrames (article_id, paragraph, terms, actor).
+    """
+    folder = Path(store) / f"{table}.parquet"
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"{folder}: no Parquet parts; run the extract command first")
+    columns = ["article_id", "paragraph", "terms", "actor"]
+
+    def batches():
+        for part in parts:
+            frame = pd.read_parquet(part, columns=columns)
+            if len(frame):
+                yield frame
+
+    return batches
+
+
+def _count_pass(model, frames, *, parts: dict[str, list[str]], actors: bool = True):
+    """One pass over ``frames``: (units, document frequencies, term frequencies, actor counts)."""
+    n_units = 0
+    df: Counter = Counter()
+    tf: Counter = Counter()
+    tagged: Counter = Counter()
+    seen: Counter = Counter()
+    for frame in frames:
+        _, units, _ = model._units(frame)
+        n_units += len(units)
+        for unit in _split_units(units, parts):
+            tf.update(unit)
+            df.update(set(unit))
+        if actors:
+            t, s = model._actor_counts(frame)
+            tagged.update(t)
+            seen.update(s)
+    return n_units, df, tf, tagged, seen
+
+
+def _select_vocabulary(
+    df: Counter, tf: Counter, min_count: int, max_count: int, max_features: int | None
+) -> list[str]:
+    """The vocabulary CountVectorizer keeps with these limits, from counted frequencies."""
+    keep = sorted(t for t, n in df.items() if min_count <= n <= max_count)
+    if max_features is not None and len(keep) > max_features:
+        # CountVectorizer keeps the most frequent terms over the corpus; the same argsort over
+        # the same alphabetical order breaks ties the same way.
+        tfs = np.array([tf[t] for t in keep], dtype=np.float64)
+        keep = [keep[i] for i in (-tfs).argsort()[:max_features]]
+    if not keep:
+        # Limits that prune everything (a handful of short units): keep every term, as fit().
+        keep = list(df)
+    return sorted(keep)
+
+
+def _doc_topics_rows(
+    mix: np.ndarray, ids, topic_ids: np.ndarray, min_weight: float
+) -> pd.DataFrame:
+    """The ``doc_topics`` rows of an article x topic mix: weights >= ``min_weight``."""
+    r, c = np.nonzero(mix >= min_weight)
+    frame = pd.DataFrame(
+        {
+            "article_id": np.asarray(ids, dtype=object)[r],
+            "topic": np.asarray(topic_ids)[c].astype(int),
+            "weight": mix[r, c],
+        }
+    )
+    return frame.sort_values(
+        ["article_id", "weight"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _doc_topics_sink(target):
+    """A function that takes each batch's doc_topics rows: ``target`` itself, or a CSV appender."""
+    if target is None or callable(target):
+        return target
+    path = Path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(columns=["article_id", "topic", "weight"]).to_csv(path, index=False)
+
+    def append(frame: pd.DataFrame) -> None:
+        frame.to_csv(path, mode="a", header=False, index=False)
+
+    return append
 
 
 def _normalise_rows(W: np.ndarray) -> np.ndarray:
@@ -902,6 +1374,59 @@ def match_topics(model_a: TopicModel, model_b: TopicModel) -> pd.DataFrame:
     return frame.sort_values(["topic_a", "topic_b"], na_position="last", kind="stable").reset_index(
         drop=True
     )
+
+
+def fit_slices(
+    articles: pd.DataFrame,
+    *,
+    by: str = "published",
+    freq: str = "Y",
+    reference: TopicModel | None = None,
+    min_similarity: float = 0.1,
+    **params,
+) -> dict[str, TopicModel]:
+    """Fit one topic model per time slice (or group) with topic ids kept stable across slices.
+
+    Each slice's model is aligned (:meth:`TopicModel.align_to`) to the previous slice's, or to
+    ``reference`` for every slice when given (e.g. a model of the whole corpus), so topic 3 is
+    the same topic in every slice and ``stability_`` tells how closely it matched.
+
+    Parameters
+    ----------
+    articles : pandas.DataFrame
+        Articles with ``text`` (or pre-tokenised text with ``tokens="whitespace"``) and ``by``.
+    by : str
+        ``"published"`` (grouped into periods of ``freq``) or any metadata column.
+    freq : str
+        Period of a date column: ``"M"``, ``"Q"``, ``"Y"``...
+    reference : TopicModel, optional
+        Align every slice to this model instead of to the previous slice.
+    min_similarity : float
+        Below this cosine similarity a topic is new and gets a new id.
+    **params
+        Passed to :class:`TopicModel`.
+
+    Returns
+    -------
+    dict of str to TopicModel
+        Fitted models by slice name, in slice order; slices without articles are left out.
+    """
+    if by not in articles.columns:
+        raise ValueError(f"no column {by!r} in articles; columns are {list(articles.columns)}")
+    if by == "published" or pd.api.types.is_datetime64_any_dtype(articles[by]):
+        dates = pd.to_datetime(articles[by], errors="coerce")
+        keys = dates.dt.to_period(freq).astype(str).where(dates.notna())
+    else:
+        keys = articles[by]
+    models: dict[str, TopicModel] = {}
+    previous = reference
+    for key in sorted(keys.dropna().unique(), key=str):
+        model = TopicModel(**params).fit(articles[keys == key])
+        if previous is not None:
+            model.align_to(previous, min_similarity=min_similarity)
+        models[str(key)] = model
+        previous = reference or model
+    return models
 
 
 # --------------------------------------------------------------------------------------------
@@ -1176,8 +1701,13 @@ def collocations(
 # --------------------------------------------------------------------------------------------
 
 
-def write_outputs(model: TopicModel, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``topics.csv``, ``doc_topics.csv`` and ``metrics.json`` of a fitted model into ``out_dir``."""
+def write_outputs(
+    model: TopicModel, out_dir: str | Path, *, doc_topics: bool = True
+) -> dict[str, Path]:
+    """Write ``topics.csv``, ``doc_topics.csv`` and ``metrics.json`` of a fitted model into ``out_dir``.
+
+    With ``doc_topics=False`` the doc_topics file is left as it is (a streamed fit wrote it).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -1186,7 +1716,8 @@ def write_outputs(model: TopicModel, out_dir: str | Path) -> dict[str, Path]:
         "metrics": out / "metrics.json",
     }
     model.topics_frame().to_csv(paths["topics"], index=False)
-    model.doc_topics_frame().to_csv(paths["doc_topics"], index=False)
+    if doc_topics:
+        model.doc_topics_frame().to_csv(paths["doc_topics"], index=False)
     paths["metrics"].write_text(json.dumps(model.metrics(), indent=2, ensure_ascii=False) + "\n")
     return paths
 
@@ -1216,7 +1747,9 @@ def register(subparsers) -> None:
         "(topic, rank, term, weight), doc_topics.csv (article_id, topic, weight) and "
         "metrics.json (k, npmi, diversity, per-topic values).",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="corpus files or folders")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="corpus files or folders (or use --store)"
+    )
     p.add_argument("-o", "--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--k", type=_k_arg, default=8, help="number of topics or 'auto' (default 8)")
     p.add_argument("--method", choices=METHODS, default="nmf", help="factorisation (default nmf)")
@@ -1230,6 +1763,35 @@ def register(subparsers) -> None:
         default=None,
         help="input text is already tokenised: split on whitespace and use tokens as they are",
     )
+    scale = p.add_argument_group("large corpora (bounded memory)")
+    scale.add_argument(
+        "--stream",
+        action="store_true",
+        help="read the corpus in batches: terms through the feature store (cached per article), "
+        "MiniBatchNMF (or online LDA with --method lda) fitted by partial_fit, doc_topics.csv "
+        "appended batch by batch",
+    )
+    scale.add_argument(
+        "--store",
+        metavar="DIR",
+        help="feature store folder (implies --stream): with PATHs the terms table is extracted "
+        "into it; without PATHs its existing terms table is read",
+    )
+    scale.add_argument(
+        "--part-size",
+        type=int,
+        default=1000,
+        help="articles per batch (per Parquet part of the store; default 1000)",
+    )
+    scale.add_argument(
+        "--epochs",
+        type=int,
+        default=STREAM_EPOCHS,
+        help=f"partial_fit passes over the corpus (default {STREAM_EPOCHS})",
+    )
+    scale.add_argument(
+        "--workers", type=int, default=None, help="extraction processes (default: all cores)"
+    )
     p.set_defaults(func=_run)
 
 
@@ -1237,6 +1799,10 @@ def _run(args) -> int:
     from analysis.cli import CLIError
     from analysis.corpus import load_or_fail
 
+    if not args.paths and not args.store:
+        raise CLIError("topics: give corpus PATHs or --store DIR")
+    if args.stream or args.store:
+        return _run_stream(args)
     articles, _ = load_or_fail(args.paths)
     print(f"topics: {len(articles)} articles, k={args.k}, method={args.method}", file=sys.stderr)
     model = TopicModel(
@@ -1245,6 +1811,7 @@ def _run(args) -> int:
         unit=args.unit,
         random_state=args.seed,
         tokens=args.tokens,
+        verbose=True,
     )
     try:
         model.fit(articles)
@@ -1257,6 +1824,90 @@ def _run(args) -> int:
     print(
         f"topics: k={model.n_topics_} npmi={model.npmi_:.3f} diversity={model.diversity_:.3f} "
         f"-> {paths['metrics'].parent}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _whitespace_batches(paths, part_size: int, rejects: list[dict]):
+    """Batches of articles (article_id, text) read straight from the files, for pre-tokenised input."""
+    from analysis.corpus import iter_corpus
+
+    def batches():
+        rejects.clear()
+        rows: list[dict] = []
+        for art in iter_corpus(paths, rejects=rejects):
+            rows.append({"article_id": art["article_id"], "text": art["text"] or ""})
+            if len(rows) >= part_size:
+                yield pd.DataFrame(rows)
+                rows = []
+        if rows:
+            yield pd.DataFrame(rows)
+
+    return batches
+
+
+def _run_stream(args) -> int:
+    """``topics --stream``: extract terms through the feature store and fit batch by batch."""
+    import tempfile
+
+    from analysis.cli import CLIError
+    from analysis.corpus import iter_corpus, report_rejects
+    from analysis.store import DEFAULT_CHUNK_SIZE, extract_corpus
+
+    if args.part_size < 1 or args.epochs < 1:
+        raise CLIError(f"{args.out}: --part-size and --epochs must be at least 1")
+    out = Path(args.out)
+    rejects: list[dict] = []
+    where = ", ".join(map(str, args.paths)) or str(args.store)
+    with tempfile.TemporaryDirectory(prefix="topics-store-") as scratch:
+        try:
+            if args.tokens == "whitespace":
+                if not args.paths:
+                    raise CLIError(f"{args.store}: --tokens whitespace reads PATHs, not a store")
+                batches = _whitespace_batches(args.paths, args.part_size, rejects)
+            else:
+                store = Path(args.store) if args.store else Path(scratch) / "store"
+                if args.paths:
+                    summary = extract_corpus(
+                        iter_corpus(args.paths, rejects=rejects),
+                        store,
+                        rejects=rejects,
+                        workers=args.workers,
+                        tables=("terms",),
+                        # Parts are cut at chunk ends: a chunk must not exceed a part.
+                        chunk_size=min(DEFAULT_CHUNK_SIZE, args.part_size),
+                        part_size=args.part_size,
+                    )
+                    print(
+                        f"topics: {summary.articles} articles ({summary.parsed} parsed, "
+                        f"{summary.cached} from cache) -> {store}",
+                        file=sys.stderr,
+                    )
+                batches = store_batches(store)
+            model = TopicModel(
+                n_topics=args.k,
+                method=args.method,
+                unit=args.unit,
+                random_state=args.seed,
+                tokens=args.tokens,
+                verbose=True,
+            )
+            out.mkdir(parents=True, exist_ok=True)
+            model.fit_stream(batches, epochs=args.epochs, doc_topics=out / "doc_topics.csv")
+        except (ValueError, FileNotFoundError) as exc:
+            report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
+            raise CLIError(f"{where}: {exc}") from exc
+        except OSError as exc:
+            raise CLIError(f"{args.out}: {exc}") from exc
+    report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
+    try:
+        paths = write_outputs(model, out, doc_topics=False)
+    except OSError as exc:
+        raise CLIError(f"{args.out}: {exc}") from exc
+    print(
+        f"topics: k={model.n_topics_} npmi={model.npmi_:.3f} diversity={model.diversity_:.3f} "
+        f"({model.n_articles_} articles, streamed) -> {paths['metrics'].parent}",
         file=sys.stderr,
     )
     return 0

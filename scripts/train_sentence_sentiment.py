@@ -154,7 +154,9 @@ def export_onnx(model, tok, out_dir: Path, opset: int = 17) -> tuple[Path, Path]
         dynamo=False,
     )
     int8 = out_dir / "model.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    # Per-channel scales: per-tensor int8 cost 0.013 of NYT dev r on this regressor (0.551 vs
+    # 0.564 fp32 at one checkpoint); per-channel kept it (0.564) at the same speed.
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
     return fp32, int8
 
 
@@ -181,7 +183,7 @@ def predict_onnx(path: Path, tok, texts: list[str], batch_size: int = 64) -> np.
 def calibrate(data: Path, out: Path) -> int:
     """Fit the blend of rules and model on the NYT dev split and store it in ``meta.json``.
 
-    The blend weights and neutral band are chosen on the same split the benchmark reports, so
+    The blend weights and the ±0.05 cut are chosen on the same split the benchmark reports, so
     the in-sample figures are optimistic; the 5-fold cross-validated figures (folds by
     article) written beside them are the honest estimate.
     """
@@ -200,8 +202,8 @@ def calibrate(data: Path, out: Path) -> int:
     meta = json.loads(meta_path.read_text())
     blend = {
         "fitted_on": f"{DEV_FILE}: {len(texts)} NYT editorial sentences, target mean_rating / 4",
-        "method": "least squares of the target on [rule compound(, model score)], then the "
-        "neutral band maximising 3-class macro F1 (gold beyond +-0.5 of 4)",
+        "method": "least squares of the target on [rule compound(, model score)], rescaled "
+        "by 0.05 / cut where cut maximises 3-class macro F1 (gold beyond +-0.5 of 4)",
         "note": "in-sample on the benchmark split; cv_* are 5-fold, folds grouped by article",
     }
     for kind, use_model in (("rules", False), ("model", True)):
@@ -372,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                 evaluate(step)
     if not args.export_only:
         train_seconds = time.time() - t0
+        # Keep the whole run's history with the best weights, for a later --export-only.
+        save_checkpoint()
     model.load_state_dict(best["state"])
     print(f"best step {best['step']} NYT dev r={best['r']:.4f}", file=sys.stderr)
 
@@ -411,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             "max_minutes": args.max_minutes,
         },
         "train_seconds": round(train_seconds),
-        "quantisation": "onnxruntime.quantization.quantize_dynamic, QInt8 weights",
+        "quantisation": "onnxruntime.quantization.quantize_dynamic, QInt8 weights, per channel",
         "script": "scripts/train_sentence_sentiment.py",
     }
     # A new model invalidates the old blend weights: rerun with --calibrate afterwards.

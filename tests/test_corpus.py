@@ -101,6 +101,10 @@ def test_dateline_forms(line, place, month, day, year, agency):
         "The White House: a statement",
         "Note: figures are provisional",
         "In a series of escalating rows, Washington said",
+        "UK-based retailer Tesco said profits rose.",
+        "US-German talks ended on Monday.",
+        "EU-US trade: a primer",
+        "T - Mobile said it would cut jobs.",
     ],
 )
 def test_not_a_dateline(line):
@@ -161,6 +165,8 @@ def test_press_release_header_before_dateline():
             "Shares fell.",
         ),
         ("First.\n\nA reporter for the paper wrote it.", None, "wrote it."),
+        ("First.\n\nThe talks ended.\n\nafp", "AFP", "The talks ended."),
+        ("First.\n\nThe talks ended.\n\n(Reuters)", "Reuters", "The talks ended."),
     ],
 )
 def test_trailing_agency(body, agency, ending):
@@ -407,8 +413,16 @@ def test_console_script_and_module_help():
 
 def test_iter_corpus_streams_in_input_order(tmp_path):
     path = tmp_path / "x.jsonl"
-    recs = [{"id": "b", "text": "Same text."}, {"id": "a", "text": "Same  text."}, {"id": "b", "text": "Other."}]
-    path.write_bytes(b"\n".join(json.dumps(r).encode() for r in recs) + b"\n" + b'{"id": "c", "text": "caf\xe9"}\n')
+    recs = [
+        {"id": "b", "text": "Same text."},
+        {"id": "a", "text": "Same  text."},
+        {"id": "b", "text": "Other."},
+    ]
+    path.write_bytes(
+        b"\n".join(json.dumps(r).encode() for r in recs)
+        + b"\n"
+        + b'{"id": "c", "text": "caf\xe9"}\n'
+    )
     rejects = []
     rows = list(iter_corpus(path, rejects=rejects))
     assert [r["article_id"] for r in rows] == ["b", "a", "b~2", "c"]
@@ -421,8 +435,12 @@ def test_console_script_matches_module(seed_path):
     script = Path(sys.executable).with_name("news-analysis")
     if not script.exists():
         pytest.skip(f"console script not installed beside {sys.executable}")
-    via_script = subprocess.run([str(script), "load", str(seed_path)], capture_output=True, text=True)
-    via_module = subprocess.run([sys.executable, "-m", "analysis", "load", str(seed_path)], capture_output=True, text=True)
+    via_script = subprocess.run(
+        [str(script), "load", str(seed_path)], capture_output=True, text=True
+    )
+    via_module = subprocess.run(
+        [sys.executable, "-m", "analysis", "load", str(seed_path)], capture_output=True, text=True
+    )
     assert via_script.returncode == via_module.returncode == 0
     assert via_script.stdout == via_module.stdout
     assert json.loads(via_script.stdout)["dateline"] == "ISLAMABAD"

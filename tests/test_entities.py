@@ -193,6 +193,40 @@ def test_clean_up_on_small_texts(nlp, text, expected):
     assert got == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An opening parenthesis the model left open starts a second name.
+        (
+            "The region grew. The Inter-American Development Bank (IADB) said growth was strong.",
+            [("Inter-American Development Bank", "ORG"), ("IADB", "ORG")],
+        ),
+        # A trailing dash and article are not part of the name.
+        (
+            "The region grew, the European Union - the biggest donor - agreed.",
+            [("European Union", "ORG")],
+        ),
+    ],
+)
+def test_entity_edges(nlp, text, expected):
+    got = [(m.text, m.label) for m in mentions(nlp(normalise_for_parse(text))) if m.actor]
+    assert got == expected
+
+
+def test_without_a_parser_nothing_breaks():
+    from analysis.nlp import load_nlp
+
+    nlp = load_nlp(disable=("parser",))
+    text = "Prime Minister Yousuf Raza Gilani met General Ashfaq Kayani. Kayani left."
+    got = [(m.text, m.title, m.actor, m.sentence) for m in mentions(nlp(text))]
+    assert got == [
+        ("Yousuf Raza Gilani", "Prime Minister", "Yousuf Raza Gilani", None),
+        ("Ashfaq Kayani", "General", "Ashfaq Kayani", None),
+        ("Kayani", None, "Ashfaq Kayani", None),
+    ]
+    assert list(mentions(nlp(""))) == []
+
+
 def test_a_verb_is_no_title(nlp):
     text = "He will miss England's opening match."
     found = [m for m in mentions(nlp(normalise_for_parse(text))) if m.text == "England"]

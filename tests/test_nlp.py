@@ -88,3 +88,18 @@ def test_seed_has_no_fully_quoted_sentence(seed_sentences):
 def test_in_quote_flags(nlp, text, expected):
     rows = extract_sentences(nlp(normalise_for_parse(text)), {"article_id": "a", "text": text})
     assert [r["in_quote"] for r in rows] == expected
+
+
+@pytest.mark.parametrize(
+    ("quotes", "expected"),
+    [
+        (None, [True, False]),  # spans found from the marks
+        ([], [False, False]),  # the article's quotes table had no rows
+        ([{"start": 1, "end": 21}], [True, False]),
+    ],
+)
+def test_in_quote_from_quote_rows(nlp, quotes, expected):
+    text = "“We will not retreat.”\n\nKhan spoke on Monday."
+    doc = nlp(normalise_for_parse(text))
+    rows = extract_sentences(doc, {"article_id": "a", "text": text}, quotes=quotes)
+    assert [r["in_quote"] for r in rows] == expected

@@ -86,8 +86,11 @@ def test_seed_has_exactly_the_twelve_quotations(seed_rows):
     assert len(seed_rows) == 12
     for row, (start, *_rest) in zip(seed_rows, SEED_QUOTES, strict=True):
         assert row["quote"].startswith(start)
-    # The headline's ‘won’t launch’ is not in the body and no apostrophe opens a quotation.
-    assert not any("’" in r["quote"] and r["quote"].startswith("s ") for r in seed_rows)
+    # The headline's ‘won’t launch’ is not in the body, and no apostrophe opens a quotation.
+    assert not any("won’t" in r["quote"] for r in seed_rows)
+    assert [r["quote"] for r in seed_rows if "’" in r["quote"]] == [
+        "I don’t think the indicators are as such,"
+    ]
 
 
 @pytest.mark.parametrize(("start", "speaker", "kind", "mention", "cue"), SEED_QUOTES)
@@ -98,6 +101,13 @@ def test_seed_quotation_speaker(seed_rows, seed_text, start, speaker, kind, ment
     assert seed_text[row["speaker_start"] : row["speaker_end"]] == mention
     assert row["cue"] == cue
     assert seed_text[row["start"] : row["end"]] == row["quote"]
+
+
+def test_seed_speakers_without_entity_mentions(nlp, seed_text, seed_rows):
+    # With no mentions rows the speaker is the span text, titles stripped, short forms expanded.
+    doc = nlp(normalise_for_parse(seed_text))
+    rows = extract_quotes(doc, {"article_id": "seed", "text": seed_text}, mentions=[])
+    assert [r["speaker"] for r in rows] == [speaker for _, speaker, *_ in SEED_QUOTES]
 
 
 def test_seed_rows_have_the_design_columns_in_order(seed_rows):
@@ -234,10 +244,26 @@ def test_attribution_forms(nlp, text, quote, speaker, mention):
         ("He said “x ‘inner’ y” and left.", ["x ‘inner’ y"]),  # nested quotes stay inside
         ('He said "yes" and "no".', ["yes", "no"]),
         ("“Open in one paragraph.\n\nNarration in the next.", ["Open in one paragraph."]),
+        ("Pakistan ‘won’t launch’ Haqqani offensive", ["won’t launch"]),  # the seed's headline
+        (
+            '"Straight ones ‘inside’ and “curly” too," he said.',
+            ["Straight ones ‘inside’ and “curly” too,"],
+        ),
     ],
 )
 def test_quote_spans_on_unbalanced_and_apostrophes(text, expected):
     assert [text[s:e] for s, e in quote_spans(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Washington, star of television’s “Scandal,” thanked Obama on Monday.",
+        "He promoted his new book, “Sin Miedo,” in Miami.",
+    ],
+)
+def test_quoted_titles_are_not_quotations(nlp, text):
+    assert list(quotes(nlp(normalise_for_parse(text)), text=text)) == []
 
 
 def test_quotation_across_paragraphs(nlp, fixtures_dir):

@@ -328,6 +328,8 @@ def test_export_html_is_self_contained_and_hides_code(tmp_path):
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("secret_code_marker = 1")
     cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="loading: 50%|#####     | noise\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="printed for the reader\n"),
         nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "fig"}),
         nbformat.v4.new_output(
             "display_data", data={"text/html": show_table(_xss_frame()).data, "text/plain": "t"}
@@ -338,6 +340,7 @@ def test_export_html_is_self_contained_and_hides_code(tmp_path):
     nbformat.write(nb, str(src))
     page = reports.export_html(src, tmp_path / "r.html").read_text()
     assert "secret_code_marker" not in page
+    assert "loading: 50%" not in page and "printed for the reader" in page
     assert "data:image/png;base64," in page
     assert reports.remote_resources(page) == []
     assert "<script" not in page  # the lab template's require.js, MathJax and Mermaid are gone

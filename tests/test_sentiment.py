@@ -14,15 +14,18 @@ from analysis.sentiment import (
     SentimentScorer,
     actor_voice,
     aggregate,
-    calibrate,
+    apply_blend,
     cross_val_blend,
     extract_sentiment,
     fit_blend,
+    paragraph_scores,
     rule_score,
 )
 
 HAS_MODEL = (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file()
-RULES = SentimentScorer(use_model=False)
+#: The rule engine as it scores (no fitted rescaling), so expected values are VADER-like.
+IDENTITY = {"intercept": 0.0, "weights": [1.0]}
+RULES = SentimentScorer(use_model=False, blend=IDENTITY)
 
 
 def _rules_of(text: str, token: str) -> str:
@@ -104,26 +107,36 @@ def test_score_columns_and_ranges():
     assert np.allclose(shares, 1.0)
 
 
+@pytest.mark.parametrize(
+    "use_model",
+    [False, pytest.param(True, marks=pytest.mark.skipif(not HAS_MODEL, reason="no model"))],
+)
+def test_shipped_blend_keeps_clear_signs(use_model):
+    out = SentimentScorer(use_model=use_model).score(
+        ["A terrible, deadly attack killed dozens.", "A wonderful success for peace."]
+    )
+    # The fitted blend is on the human-rating scale: ±0.05 is the neutral cut.
+    assert out["compound"].iloc[0] < -0.1 and out["compound"].iloc[1] > 0.1
+    assert out["compound"].between(-1, 1).all()
+
+
 def test_score_accepts_one_string():
     assert len(RULES.score("A wonderful success.")) == 1
 
 
-def test_calibrate_is_monotone_and_puts_the_cut_at_the_band():
-    z = np.linspace(-1, 1, 201)
-    c = calibrate(z, 0.2)
-    assert np.all(np.diff(c) > 0)
-    assert calibrate(np.array([0.2, -0.2, 1.0, -1.0, 0.0]), 0.2) == pytest.approx(
-        [0.05, -0.05, 1.0, -1.0, 0.0]
-    )
-
-
-def test_fit_blend_recovers_weights():
+def test_fit_blend_recovers_weights_and_puts_the_cut_at_005():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(400, 2))
     y = 0.1 + 0.3 * X[:, 0] + 0.5 * X[:, 1]
     blend = fit_blend(X, y)
-    assert blend["intercept"] == pytest.approx(0.1)
-    assert blend["weights"] == pytest.approx([0.3, 0.5])
+    # Least squares is exact here, so the best cut is the gold one (0.125) and the weights are
+    # the true ones times 0.05 / 0.125.
+    assert blend["cut"] == pytest.approx(0.125, abs=0.01)
+    scale = 0.05 / blend["cut"]
+    assert blend["intercept"] == pytest.approx(0.1 * scale)
+    assert blend["weights"] == pytest.approx([0.3 * scale, 0.5 * scale])
+    compound = apply_blend(X, blend)
+    assert np.corrcoef(compound, y)[0, 1] == pytest.approx(1.0)
     oof = cross_val_blend(X, y, groups=np.arange(400) // 10)
     assert np.corrcoef(oof, y)[0, 1] > 0.99
 
@@ -134,7 +147,7 @@ def test_scorer_fit_is_optional_and_sets_blend():
     texts = ["A terrible attack.", "A wonderful success.", "Monday.", "A bad day.", "Good news."]
     y = np.array([-0.8, 0.7, 0.0, -0.4, 0.5])
     fitted = SentimentScorer(use_model=False).fit(texts, y)
-    assert set(fitted.blend_) == {"intercept", "weights", "neutral_band"}
+    assert set(fitted.blend_) == {"intercept", "weights", "cut"}
     assert fitted.blend_["weights"][0] > 0
     assert fitted.get_params()["use_model"] is False
 
@@ -156,6 +169,26 @@ def test_aggregate_does_not_saturate_on_long_articles():
     assert out.loc["b", "compound"] == pytest.approx(0.55)
     assert out.loc["a", "n_sentences"] == 60
     assert out.loc["b", "share_negative"] == pytest.approx(0.5)
+
+
+def test_paragraph_scores():
+    sentiment = pd.DataFrame(
+        {
+            "article_id": ["a"] * 3,
+            "sentence": [0, 1, 2],
+            "compound": [-0.4, 0.2, 0.6],
+            "positive": 0.0,
+            "negative": 0.0,
+            "neutral": 1.0,
+            "n_words": [10, 10, 30],
+        }
+    )
+    sentences = pd.DataFrame(
+        {"article_id": ["a"] * 3, "sentence": [0, 1, 2], "paragraph": [0, 0, 1]}
+    )
+    out = paragraph_scores(sentiment, sentences)
+    assert out["paragraph"].tolist() == [0, 1]
+    assert out["compound"].tolist() == pytest.approx([-0.1, 0.6])
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +280,15 @@ def test_blended_scorer_sign(text, sign):
     assert scorer.explain(text).model_score is not None
 
 
+@pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
+def test_blended_score_does_not_depend_on_neighbours():
+    scorer = SentimentScorer(use_model=True)
+    text = "The talks collapsed amid mutual accusations."
+    alone = scorer.score([text])["compound"].iloc[0]
+    others = ["Short.", "A much longer sentence about the economy, trade and the weather.", text]
+    assert scorer.score(others)["compound"].iloc[2] == pytest.approx(alone, abs=1e-6)
+
+
 def _cli(*args):
     from analysis.cli import main
 
@@ -295,3 +337,25 @@ def test_cli_errors_name_file_and_line(tmp_path, capsys, content, suffix, messag
     src.write_text(content, encoding="utf-8")
     assert _cli(src, "-o", tmp_path / "out.jsonl", "--rules-only") == 1
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_sentiment_notebook_on_seed(seed_path, tmp_path):
+    import papermill as pm
+
+    summary_path = tmp_path / "summary.json"
+    pm.execute_notebook(
+        str(config.NOTEBOOKS_DIR / "03_sentiment.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={"corpus": str(seed_path), "summary_path": str(summary_path)},
+        kernel_name="python3",
+        progress_bar=False,
+    )
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["n_articles"] == 1
+    assert summary["n_sentences"] == 21
+    assert summary["mean_tone"] < 0 < summary["mean_polarity"]
+    assert {v["voice"] for v in summary["voice"]} == {"narrator", "speaker"}
+    assert summary["tone_over_time_periods"] == 0  # the seed carries no publication date
+    assert summary["most_negative"][0]["compound"] < -0.1  # calibrated scale: -0.05 is the cut

@@ -17,6 +17,7 @@ from analysis.target import (
     stance_table,
     target_sentiment,
     target_sentiments,
+    target_window,
 )
 
 
@@ -115,6 +116,20 @@ def test_article_text_uses_the_sentence(seed_path):
 )
 def test_sentence_window(text, target, expected):
     window, s, e = sentence_window(text, *span(text, target))
+    assert window == expected
+    assert window[s:e] == target
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # Up to 600 characters the model reads the text whole, as it read its training sentences.
+        ("He left. Jones stayed.", "Jones", "He left. Jones stayed."),
+        ("He left. " * 70 + "Jones stayed.", "Jones", "Jones stayed."),
+    ],
+)
+def test_target_window(text, target, expected):
+    window, s, e = target_window(text, *span(text, target))
     assert window == expected
     assert window[s:e] == target
 

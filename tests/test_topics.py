@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.terms import boilerplate_spans, doc_terms, normalise_term
+from analysis.terms import boilerplate_spans, doc_terms, normalise_term, term_spans
 from analysis.topics import (
     TopicModel,
     _resolve_df,
     collocations,
     diversity,
     extract_terms,
+    fit_slices,
     group_keyness,
     keyness,
     kwic,
@@ -171,9 +172,10 @@ def test_store_extractor_rows_follow_paragraphs(seed_doc, seed_article):
 # -- the estimator ----------------------------------------------------------------------------
 
 
-def test_same_seed_gives_identical_topics(seed_article):
-    a = TopicModel(n_topics=4, unit="paragraph", random_state=3).fit(seed_article)
-    b = TopicModel(n_topics=4, unit="paragraph", random_state=3).fit(seed_article)
+@pytest.mark.parametrize("method", ["nmf", "lda", "minibatch_nmf"])
+def test_same_seed_gives_identical_topics(seed_article, method):
+    a = TopicModel(n_topics=4, method=method, unit="paragraph", random_state=3).fit(seed_article)
+    b = TopicModel(n_topics=4, method=method, unit="paragraph", random_state=3).fit(seed_article)
     assert a.top_terms_ == b.top_terms_
     np.testing.assert_array_equal(a.components_, b.components_)
     np.testing.assert_array_equal(a.unit_topics_, b.unit_topics_)
@@ -211,11 +213,46 @@ def test_whitespace_tokens_are_used_as_they_are(token_articles):
     assert model.diversity_ == 1.0
 
 
+def test_term_docs_rebuilt_from_the_store_tables(seed_article, seed_doc):
+    from analysis.terms import term_docs_from_store
+
+    table = pd.DataFrame(extract_terms(seed_doc, seed_article.iloc[0].to_dict()))
+    (rebuilt,) = term_docs_from_store(seed_article, table)
+    spans = [(s, e, t) for s, e, t, _ in term_spans(seed_doc)]
+    assert list(zip(rebuilt.starts, rebuilt.ends, rebuilt.terms, strict=True)) == spans
+    assert "north_waziristan" in {
+        t for t, a in zip(rebuilt.terms, rebuilt.actor_flags, strict=True) if a
+    }
+
+
 def test_terms_table_input_matches_text_input(seed_article, seed_doc):
     table = pd.DataFrame(extract_terms(seed_doc, seed_article.iloc[0].to_dict()))
     from_table = TopicModel(n_topics=3, unit="paragraph").fit(table)
     from_text = TopicModel(n_topics=3, unit="paragraph").fit(seed_article)
     assert from_table.top_terms_ == from_text.top_terms_
+    assert from_table.labels_ == from_text.labels_
+
+
+def test_rare_phrases_count_as_their_words():
+    units = [
+        ["prime_minister", "visit", "london"],
+        ["prime", "minister", "visit"],
+        ["prime", "minister", "london"],
+        ["visit", "london", "talk"],
+    ]
+    model = TopicModel(n_topics=2, min_df=2).fit(units)
+    assert "prime_minister" not in model.vocabulary_ and "prime" in model.vocabulary_
+    np.testing.assert_allclose(
+        model.transform([["prime_minister", "talk"]]),
+        model.transform([["prime", "minister", "talk"]]),
+    )
+
+
+def test_coherence_on_a_sample_of_units(token_articles):
+    full = TopicModel(n_topics=3, tokens="whitespace").fit(token_articles)
+    sampled = TopicModel(n_topics=3, tokens="whitespace", coherence_units=9).fit(token_articles)
+    assert sampled.top_terms_ == full.top_terms_
+    assert sampled.npmi_ != full.npmi_ and -1 <= sampled.npmi_ <= 1
 
 
 def test_auto_k_keeps_the_curve(token_articles):
@@ -287,6 +324,17 @@ def test_align_gives_new_ids_to_new_topics(token_articles):
     more = TopicModel(n_topics=3, tokens="whitespace").fit(token_articles).align_to(ref)
     assert sorted(more.topic_ids_.tolist()) == [0, 1, 2]
     assert more.stability_[list(more.topic_ids_).index(2)] == 0.0
+
+
+def test_fit_slices_keeps_topic_ids_across_months(token_articles):
+    models = fit_slices(token_articles, freq="M", n_topics=3, tokens="whitespace")
+    assert list(models) == ["2011-01", "2011-02"]
+    jan, feb = models.values()
+    for pos, tid in enumerate(feb.topic_ids_):
+        ref = list(jan.topic_ids_).index(tid)
+        # the same planted theme: most of the top terms are shared
+        assert len(set(feb.top_terms_[pos]) & set(jan.top_terms_[ref])) >= 6
+    assert (feb.stability_ > 0.5).all()
 
 
 # -- comparison -------------------------------------------------------------------------------
@@ -452,3 +500,173 @@ def test_notebook_summary(tmp_path, fixtures_dir, parameters, expected):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert {k: summary[k] for k in expected} == expected
     assert len(summary["topics"]) == summary["k"] == len(summary["top_terms"])
+
+
+# -- streaming fit ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def terms_store(tmp_path_factory, fixtures_dir):
+    """The token fixture as a feature store ``terms`` table in three parts of six articles.
+
+    Two rare joined terms ("goal_line", "rate_cut" in one article each) exercise the splitting
+    of rare phrases into their words.
+    """
+    arts = pd.read_json(fixtures_dir / "topics_tokens.jsonl", lines=True)
+    extra = {"t00": ["goal_line"], "t03": ["rate_cut"]}
+    terms = [t.split() + extra.get(i, []) for i, t in zip(arts["id"], arts["text"], strict=True)]
+    frame = pd.DataFrame(
+        {
+            "article_id": arts["id"],
+            "paragraph": 0,
+            "terms": terms,
+            "starts": [[0] * len(t) for t in terms],
+            "ends": [[0] * len(t) for t in terms],
+            "actor": [[t in ("old_trafford", "north_waziristan") for t in u] for u in terms],
+        }
+    )
+    store = tmp_path_factory.mktemp("store")
+    (store / "terms.parquet").mkdir()
+    for n, start in enumerate(range(0, len(frame), 6)):
+        frame.iloc[start : start + 6].to_parquet(store / f"terms.parquet/part-{n:05d}.parquet")
+    return store, frame, dict(zip(arts["id"], arts["theme"], strict=True))
+
+
+@pytest.mark.parametrize(
+    ("method", "min_df", "max_features", "min_similarity"),
+    [
+        ("nmf", "auto", None, 0.99),
+        ("nmf", 2, 20, 0.99),  # "goal_line" and "rate_cut" split; 20 most frequent terms kept
+        ("lda", "auto", None, 0.95),
+    ],
+)
+def test_stream_fit_matches_the_in_memory_fit(
+    terms_store, method, min_df, max_features, min_similarity
+):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    params = dict(n_topics=3, method=method, min_df=min_df, max_features=max_features)
+    memory = TopicModel(**params).fit(frame)
+    stream = TopicModel(**params).fit_store(store, epochs=20, batch_units=4)
+    # Same vocabulary and idf from the counting pass as from CountVectorizer on everything.
+    assert stream.vocabulary_.tolist() == memory.vocabulary_.tolist()
+    np.testing.assert_allclose(stream.tfidf_.idf_, memory.tfidf_.idf_)
+    matches = match_topics(memory, stream)
+    assert (matches["similarity"] >= min_similarity).all()
+    for a, b in zip(matches["topic_a"], matches["topic_b"], strict=True):
+        assert set(memory.top_terms_[a][:5]) == set(stream.top_terms_[b][:5])
+    if max_features is None:
+        # With 20 terms a topic has fewer than 10 real ones; NMF's tail is exact zeros (left
+        # out), MiniBatchNMF's is ~2e-4 weights that pad the top 10 and lower diversity.
+        assert stream.diversity_ == memory.diversity_ == 1.0
+    assert stream.npmi_ == pytest.approx(memory.npmi_, abs=0.05)
+    # Its NPMI is gensim's on the units as fit() sees them (rare phrases split).
+    from analysis.terms import _stopwords
+    from analysis.topics import _split_rare_phrases
+
+    min_count = _resolve_df(min_df, "auto", 18)[0]
+    units = _split_rare_phrases([list(t) for t in frame["terms"]], min_count, _stopwords("en"))
+    np.testing.assert_allclose(stream.topic_npmi_, npmi(stream.top_terms_, units, window=10))
+    assert stream.actors_ == memory.actors_ == {"old_trafford", "north_waziristan"}
+    assert sorted(stream.metrics()["topics"][i]["size"] for i in range(3)) == [6, 6, 6]
+    assert (
+        list(store_batches(store)())[0]["article_id"].tolist() == frame["article_id"][:6].tolist()
+    )
+
+
+def test_stream_fit_is_deterministic_and_writes_doc_topics(terms_store, tmp_path):
+    from analysis.topics import store_batches
+
+    store, _, themes = terms_store
+    batches = store_batches(store)
+    runs = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.csv"
+        model = TopicModel(n_topics=3, random_state=7).fit_stream(batches, doc_topics=path)
+        runs.append((model, pd.read_csv(path)))
+    (a, rows_a), (b, rows_b) = runs
+    assert a.top_terms_ == b.top_terms_
+    np.testing.assert_array_equal(a.components_, b.components_)
+    pd.testing.assert_frame_equal(rows_a, rows_b)
+    # Every article is written once per topic at most; its dominant topic is its theme's.
+    assert list(rows_a.columns) == ["article_id", "topic", "weight"]
+    assert not rows_a.duplicated(["article_id", "topic"]).any()
+    dominant = rows_a.sort_values("weight", ascending=False).drop_duplicates("article_id")
+    by_theme = dominant.assign(theme=dominant["article_id"].map(themes)).groupby("theme")
+    assert by_theme["topic"].nunique().tolist() == [1, 1, 1]
+    assert sorted(by_theme["topic"].first()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="fit_stream keeps no per-article topic mix"):
+        a.article_topics()
+    mix = a.transform(pd.concat(list(batches())))
+    assert mix.shape == (18, 3) and mix.sum(axis=1) == pytest.approx(1.0)
+
+
+def test_stream_fit_of_paragraph_units_and_auto_k(terms_store):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    rows = []
+    model = TopicModel(n_topics="auto", unit="paragraph").fit_stream(
+        store_batches(store), doc_topics=rows.append
+    )
+    # 18 units: the scan tries k = 2, 3 and 4 (at most sqrt(18)) and keeps the curve.
+    assert model.k_scores_["k"].tolist() == [2, 3, 4]
+    assert model.n_topics_ == int(
+        model.k_scores_.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"]
+    )
+    assert model.metrics()["n_units"] == 18 and model.metrics()["n_articles"] == 18
+    assert len(rows) == 3 and pd.concat(rows)["article_id"].nunique() == 18
+
+
+@pytest.mark.parametrize(
+    ("batches", "options", "error", "message"),
+    [
+        ([], {}, TypeError, "callable returning a fresh iterator"),
+        (lambda: iter([]), {}, ValueError, "no articles"),
+        (lambda: iter([]), {"epochs": 0}, ValueError, "epochs and batch_units must be >= 1"),
+    ],
+)
+def test_stream_fit_rejects_bad_input(batches, options, error, message):
+    with pytest.raises(error, match=message):
+        TopicModel(n_topics=2).fit_stream(batches, **options)
+
+
+def test_cli_stream_whitespace_tokens(tmp_path, fixtures_dir):
+    from analysis.cli import main
+
+    corpus = str(fixtures_dir / "topics_tokens.jsonl")
+    args = [corpus, "--k", "3", "--tokens", "whitespace", "--part-size", "5"]
+    assert main(["topics", *args, "-o", str(tmp_path / "memory")]) == 0
+    assert main(["topics", *args, "-o", str(tmp_path / "stream"), "--stream"]) == 0
+    memory = json.loads((tmp_path / "memory/metrics.json").read_text())
+    stream = json.loads((tmp_path / "stream/metrics.json").read_text())
+    assert stream["method"] == "minibatch_nmf" and stream["n_articles"] == 18
+    # The same three themes: each topic's five leading terms, in any topic order.
+    key = sorted(" ".join(sorted(t["top_terms"][:5])) for t in memory["topics"])
+    assert sorted(" ".join(sorted(t["top_terms"][:5])) for t in stream["topics"]) == key
+    doc_topics = pd.read_csv(tmp_path / "stream/doc_topics.csv")
+    assert doc_topics["article_id"].nunique() == 18
+
+
+def test_cli_stream_through_the_store(tmp_path, seed_path, fixtures_dir):
+    from analysis.cli import main
+
+    store = tmp_path / "store"
+    paths = [str(seed_path), str(fixtures_dir / "topics_tokens.jsonl")]
+    common = ["--k", "3", "--seed", "1", "--workers", "1", "--part-size", "8"]
+    assert main(["topics", *paths, "-o", str(tmp_path / "a"), "--store", str(store), *common]) == 0
+    assert len(list((store / "terms.parquet").glob("part-*.parquet"))) == 3  # 8 + 8 + 3 articles
+    # The store alone is enough for a second run, which gives the same topics.
+    assert main(["topics", "-o", str(tmp_path / "b"), "--store", str(store), *common]) == 0
+    for name in ("topics.csv", "doc_topics.csv", "metrics.json"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+    doc_topics = pd.read_csv(tmp_path / "a/doc_topics.csv")
+    assert doc_topics["article_id"].nunique() == 19
+    assert "000_fbdc2a47216796c1" in set(doc_topics["article_id"])
+
+
+def test_cli_needs_paths_or_a_store(tmp_path):
+    from analysis.cli import main
+
+    assert main(["topics", "-o", str(tmp_path)]) == 1
