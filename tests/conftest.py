@@ -27,3 +27,12 @@ def seed_path() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def seed_text(seed_path) -> str:
+    """The seed's ``text`` exactly as the loader emits it (the body: no headline, no agency tag)."""
+    from analysis.corpus import load_corpus
+
+    articles, _ = load_corpus(seed_path)
+    return articles["text"].iloc[0]

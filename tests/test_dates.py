@@ -10,25 +10,9 @@ from analysis.nlp import normalise_for_parse
 SEED_MONDAY = "2011-09-26"  # the seed story was filed on Monday 26 September 2011
 
 
-def seed_text(path) -> str:
-    """The seed's text as the loader emits it: no headline, paragraphs joined, no agency tag."""
-    lines = path.read_text(encoding="utf-8").split("\n")[1:]
-    paragraphs, current = [], []
-    for line in lines:
-        if line.strip(" \t\xa0"):
-            current.append(line.strip())
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    text = "\n\n".join(paragraphs)
-    return text[: -len(" afp")] if text.endswith(" afp") else text
-
-
 @pytest.fixture(scope="module")
-def seed_doc(nlp, seed_path):
-    text = seed_text(seed_path)
+def seed_doc(nlp, seed_text):
+    text = seed_text
     assert text.startswith("ISLAMABAD: Pakistan’s army chief on Monday")
     return nlp(normalise_for_parse(text))
 

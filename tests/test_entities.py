@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
 
@@ -18,18 +16,6 @@ from analysis.entities import (
 from analysis.nlp import normalise_for_parse
 
 SEED_ID = "000_fbdc2a47216796c1"
-
-
-def wire_body(raw: str) -> str:
-    """The story body as the loader emits it: no headline, paragraphs joined, no agency tag."""
-    body = raw.split("\n", 1)[1]
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t\xa0]*\n", body) if p.strip(" \t\n\xa0")]
-    return "\n\n".join(paragraphs).removesuffix(" afp")
-
-
-@pytest.fixture(scope="module")
-def seed_text(seed_path) -> str:
-    return wire_body(seed_path.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -336,12 +322,6 @@ def test_actor_table_on_the_seed(seed_rows):
     assert rows["Yousuf Raza Gilani"]["n_mentions"] == 2
     assert rows["United States"]["aliases"][0] == "US"
     assert rows["Pakistan"]["first_seen"] == rows["Pakistan"]["last_seen"] == "2011-09-26"
-
-
-def test_seed_text_matches_the_loader(seed_path, seed_text):
-    corpus = pytest.importorskip("analysis.corpus")
-    articles, _ = corpus.load_corpus([seed_path])
-    assert articles["text"].iloc[0] == seed_text
 
 
 def test_actor_table_merges_surnames_across_articles_on_request():

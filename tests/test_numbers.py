@@ -15,25 +15,9 @@ from analysis.numbers import (
 )
 
 
-def seed_text(path) -> str:
-    """The seed's text as the loader emits it: no headline, paragraphs joined, no agency tag."""
-    lines = path.read_text(encoding="utf-8").split("\n")[1:]
-    paragraphs, current = [], []
-    for line in lines:
-        if line.strip(" \t\xa0"):
-            current.append(line.strip())
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    text = "\n\n".join(paragraphs)
-    return text[: -len(" afp")] if text.endswith(" afp") else text
-
-
 @pytest.fixture(scope="module")
-def seed_doc(nlp, seed_path):
-    return nlp(normalise_for_parse(seed_text(seed_path)))
+def seed_doc(nlp, seed_text):
+    return nlp(normalise_for_parse(seed_text))
 
 
 def test_seed_numbers(seed_doc):

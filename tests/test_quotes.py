@@ -25,11 +25,6 @@ def wire_body(raw: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def seed_text(seed_path) -> str:
-    return wire_body(seed_path.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
 def seed_rows(nlp, seed_text) -> list[dict]:
     doc = nlp(normalise_for_parse(seed_text))
     return extract_quotes(doc, {"article_id": "seed", "text": seed_text})
