@@ -29,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import psutil
 
@@ -96,6 +97,7 @@ def tables_equal(a: Path, b: Path) -> tuple[bool, str]:
             c
             for c in ("article_id", "start", "sentence", "paragraph", "actor", "source")
             if c in left.columns
+            and not left[c].map(lambda v: isinstance(v, list | tuple | np.ndarray)).any()
         ]
         if keys:
             left = left.sort_values(keys, kind="stable").reset_index(drop=True)
