@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -16,6 +14,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.encoder import OnnxModel
+from analysis.rowfiles import read_rows, write_rows
 
 LABELS = ("negative", "neutral", "positive")
 #: Columns a `target-sentiment` input row must carry.
@@ -386,43 +385,6 @@ def stance_table(
 # --- command line -------------------------------------------------------------------------
 
 
-def _read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, record) pairs from a JSONL or CSV file, values kept as written."""
-    from analysis.cli import CLIError
-
-    if not path.is_file():
-        raise CLIError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    rows = []
-    try:
-        if suffix == ".jsonl":
-            with path.open(encoding="utf-8-sig") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise CLIError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-                    if not isinstance(rec, dict):
-                        raise CLIError(f"{path}:{lineno}: a record must be a JSON object")
-                    rows.append((lineno, rec))
-        elif suffix == ".csv":
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.DictReader(fh)
-                start_line = 2
-                for rec in reader:
-                    rows.append((start_line, dict(rec)))
-                    start_line = reader.line_num + 1
-        else:
-            raise CLIError(
-                f"{path}: unsupported input type {suffix or '(none)'}; use .jsonl or .csv"
-            )
-    except UnicodeDecodeError as exc:
-        raise CLIError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    return rows
-
-
 def _offset(value, path: Path, lineno: int, column: str) -> int:
     from analysis.cli import CLIError
 
@@ -441,7 +403,7 @@ def _cmd_target_sentiment(args: argparse.Namespace) -> int:
     src, dst = Path(args.file), Path(args.output)
     if dst.suffix.lower() not in (".jsonl", ".csv"):
         raise CLIError(f"{dst}: output must be .jsonl or .csv")
-    rows = _read_rows(src)
+    rows = read_rows(src, raw_ids=False)
     texts, starts, ends = [], [], []
     for lineno, rec in rows:
         missing = [c for c in INPUT_COLUMNS if c not in rec]
@@ -469,23 +431,7 @@ def _cmd_target_sentiment(args: argparse.Namespace) -> int:
         for label in LABELS:
             out[label] = round(float(getattr(score, label)), 6)
         out_rows.append(out)
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        with dst.open("w", encoding="utf-8", newline="") as fh:
-            if dst.suffix.lower() == ".jsonl":
-                for out in out_rows:
-                    fh.write(json.dumps(out, ensure_ascii=False) + "\n")
-            else:
-                fields = list(dict.fromkeys(k for out in out_rows for k in out)) or [
-                    *INPUT_COLUMNS,
-                    "polarity",
-                    *LABELS,
-                ]
-                writer = csv.DictWriter(fh, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows(out_rows)
-    except OSError as exc:
-        raise CLIError(f"{dst}: cannot write ({exc.strerror})") from None
+    write_rows(out_rows, dst, [*INPUT_COLUMNS, "polarity", *LABELS])
     print(f"{dst}: wrote {len(out_rows)} rows", file=sys.stderr)
     return 0
 
