@@ -1795,6 +1795,18 @@ def register(subparsers) -> None:
     p.set_defaults(func=_run)
 
 
+def _model_from_args(args) -> TopicModel:
+    """The TopicModel the ``topics`` command's options describe (in-memory and streaming alike)."""
+    return TopicModel(
+        n_topics=args.k,
+        method=args.method,
+        unit=args.unit,
+        random_state=args.seed,
+        tokens=args.tokens,
+        verbose=True,
+    )
+
+
 def _run(args) -> int:
     from analysis.cli import CLIError
     from analysis.corpus import load_or_fail
@@ -1805,14 +1817,7 @@ def _run(args) -> int:
         return _run_stream(args)
     articles, _ = load_or_fail(args.paths)
     print(f"topics: {len(articles)} articles, k={args.k}, method={args.method}", file=sys.stderr)
-    model = TopicModel(
-        n_topics=args.k,
-        method=args.method,
-        unit=args.unit,
-        random_state=args.seed,
-        tokens=args.tokens,
-        verbose=True,
-    )
+    model = _model_from_args(args)
     try:
         model.fit(articles)
     except ValueError as exc:
@@ -1885,14 +1890,7 @@ def _run_stream(args) -> int:
                         file=sys.stderr,
                     )
                 batches = store_batches(store)
-            model = TopicModel(
-                n_topics=args.k,
-                method=args.method,
-                unit=args.unit,
-                random_state=args.seed,
-                tokens=args.tokens,
-                verbose=True,
-            )
+            model = _model_from_args(args)
             out.mkdir(parents=True, exist_ok=True)
             model.fit_stream(batches, epochs=args.epochs, doc_topics=out / "doc_topics.csv")
         except (ValueError, FileNotFoundError) as exc:

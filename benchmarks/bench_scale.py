@@ -20,18 +20,16 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
+from _measure import communicate_with_peak_rss
 
 from analysis.corpus import load_corpus, write_table
 
@@ -57,35 +55,13 @@ def run_measured(cmd: list[str]) -> tuple[float, float, int]:
     """Run ``cmd``; return (seconds, peak RSS of the process tree in MiB, exit code)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    stop = threading.Event()
-
-    def sample():
-        nonlocal peak
-        root = psutil.Process(proc.pid)
-        while not stop.is_set():
-            try:
-                procs = [root, *root.children(recursive=True)]
-                rss = 0
-                for p in procs:
-                    with contextlib.suppress(psutil.Error):
-                        rss += p.memory_info().rss
-                peak = max(peak, rss)
-            except psutil.Error:
-                pass
-            stop.wait(0.05)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    _, err = proc.communicate()
-    stop.set()
-    thread.join()
+    _, err, peak_mib = communicate_with_peak_rss(proc)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         print(
             f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err[-2000:]}", file=sys.stderr
         )
-    return seconds, peak / 2**20, proc.returncode
+    return seconds, peak_mib, proc.returncode
 
 
 def tables_equal(a: Path, b: Path) -> tuple[bool, str]:

@@ -15,7 +15,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -108,32 +107,15 @@ def child(args) -> None:
 
 def run_child(argv: list[str]) -> tuple[dict, float]:
     """Run one fit in a subprocess; return its JSON result and its psutil-sampled peak RSS (MB)."""
-    import psutil
+    from _measure import communicate_with_peak_rss
 
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", *argv], stdout=subprocess.PIPE, text=True
     )
-    peak = 0
-    done = threading.Event()
-
-    def sample():
-        nonlocal peak
-        p = psutil.Process(proc.pid)
-        while not done.is_set():
-            try:
-                peak = max(peak, p.memory_info().rss)
-            except psutil.Error:
-                break
-            time.sleep(0.02)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    out, _ = proc.communicate()
-    done.set()
-    thread.join()
+    out, _, peak_mib = communicate_with_peak_rss(proc, interval=0.02)
     if proc.returncode != 0:
         raise SystemExit(f"child {argv} failed with exit code {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 2**20
+    return json.loads(out.strip().splitlines()[-1]), peak_mib
 
 
 def main() -> None:
