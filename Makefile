@@ -24,7 +24,7 @@ report: install
 
 ## Install everything (Chromium included, for the browser test) and run the whole test suite.
 test: install browser
-	$(BIN)/python -m ruff check analysis tests benchmarks scripts
+	$(BIN)/python -m ruff check analysis tests benchmarks scripts notebooks
 	$(BIN)/python -m pytest
 
 ## The quick subset: everything but notebooks, the browser and Dask.
@@ -32,8 +32,8 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
-	$(BIN)/python -m ruff check analysis tests benchmarks scripts
-	$(BIN)/python -m ruff format --check analysis tests benchmarks scripts
+	$(BIN)/python -m ruff check analysis tests benchmarks scripts notebooks
+	$(BIN)/python -m ruff format --check analysis tests benchmarks scripts notebooks
 
 ## Debian's Chromium for the browser test (no browser download; needs root or an existing install).
 browser:

@@ -16,7 +16,7 @@ with its tokenizer and a meta.json of data, settings, figures and licences to ``
 Needs the ``train`` extra (``pip install torch==2.13.0`` first, then ``pip install -e .[train]``).
 Run from the checkout::
 
-    nice -n 5 python scripts/train_target_sentiment.py --epochs 2 --seed 0 --threads 1
+    nice -n 5 python scripts/train_target_sentiment.py --epochs 2 --seed 1 --evals-per-epoch 4
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def export_onnx(model, path: Path, tok) -> None:
     )
 
 
-#: Layers whose feed-forward output projection stays float32. On the epoch-2 model, quantising
+#: Layers whose feed-forward output projection stays float32. On the seed-0 epoch-2 model, quantising
 #: every MatMul cost 1.5-2.5 points of dev_mt macro F1; keeping these three (+5 MB) won most of it
 #: back (measured: dev_mt 0.729 all int8 per-channel, 0.737 with these kept, fp32 0.743).
 FP32_FFN_OUTPUT_LAYERS = (0, 1, 2)
@@ -286,7 +286,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the packaged model")
     ap.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="checkpoints, fp32 ONNX")
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
@@ -296,7 +296,7 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--evals-per-epoch",
         type=int,
-        default=1,
+        default=4,
         help="score dev_rw and dev_mt this many times per epoch; the best mean is kept",
     )
     ap.add_argument(
