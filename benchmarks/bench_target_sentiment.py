@@ -87,7 +87,7 @@ def baseline(train: list[dict], splits: dict[str, list[dict]]) -> dict[str, floa
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="NewsMTSC folder")
-    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--batch-size", type=int, default=1, help="targets per model call")
     ap.add_argument("--no-baseline", action="store_true", help="skip the BoW + VADER baseline")
     args = ap.parse_args(argv)
 

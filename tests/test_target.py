@@ -74,6 +74,19 @@ def test_batched_matches_rows_and_order():
     np.testing.assert_allclose(frame[list(LABELS)].sum(axis=1), 1.0, rtol=1e-6)
 
 
+def test_each_result_is_independent_of_the_other_rows():
+    # The int8 graph scales activations per call; scored one per call (the default), a target
+    # gets the same probabilities alone as among other rows of other lengths.
+    texts = [t for t, _, _ in POLARITY_CASES]
+    spans = [span(t, g) for t, g, _ in POLARITY_CASES]
+    together = target_sentiments(texts, [s for s, _ in spans], [e for _, e in spans])
+    for i, (text, (start, end)) in enumerate(zip(texts, spans, strict=True)):
+        alone = target_sentiments([text], [start], [end])
+        assert alone[list(LABELS)].to_numpy()[0].tolist() == (
+            together[list(LABELS)].to_numpy()[i].tolist()
+        )
+
+
 def test_article_text_uses_the_sentence(seed_path):
     lines = seed_path.read_text(encoding="utf-8").splitlines()
     body = "\n\n".join(p.strip() for p in lines[1:] if p.strip())
