@@ -169,7 +169,7 @@ def target_sentiments(
     model: OnnxModel | None = None,
     batch_size: int = 1,
 ) -> pd.DataFrame:
-    """Sentiment toward one target per text, batched.
+    """Sentiment toward one target per text, for many texts at once.
 
     Parameters
     ----------
