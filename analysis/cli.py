@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 
 #: Modules that contribute sub-commands, in the order `--help` lists them.
@@ -20,6 +22,8 @@ COMMAND_MODULES = (
     "analysis.target",
     "analysis.topics",
 )
+#: Set to 1 to see the Python traceback of an unexpected error instead of a one-line message.
+DEBUG_ENV = "NEWS_ANALYSIS_DEBUG"
 
 
 class CLIError(Exception):
@@ -38,14 +42,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame):
+    # SIGTERM unwinds like Ctrl-C, so every `finally` removes its temporary files and workers.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
     except CLIError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted; the previous output is unchanged", file=sys.stderr)
         return 130
+    except Exception as exc:  # never a traceback for the user: one line, and how to see more
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"error: {args.command}: unexpected {type(exc).__name__}: {exc} "
+            f"(set {DEBUG_ENV}=1 to see where)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
