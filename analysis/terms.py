@@ -1,10 +1,11 @@
-"""Topic-model terms from a parse: lemmas, named entities and noun phrases, wire boilerplate removed."""
+"""Topic-model terms of a parse (lemmas, entities, noun phrases; no wire boilerplate) and the store's terms rows."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -287,6 +288,41 @@ def doc_terms(doc, **options) -> list[str]:
     This is the plug-in point for a feature store: whatever caches parses can cache this list.
     """
     return [term for _, _, term, _ in term_spans(doc, **options)]
+
+
+def extract_terms(doc, article) -> list[dict]:
+    """Return the ``terms`` table rows of one parsed article: one row per paragraph.
+
+    The feature-store extractor (``analysis.store.FEATURES``): each row holds ``article_id``,
+    ``paragraph`` (0-based index of :func:`analysis.corpus.paragraph_spans`) and ``terms`` (the
+    paragraph's :func:`doc_terms`, in order), plus ``starts`` and ``ends`` (each term's
+    character offsets) and ``actor`` (whether it came from a person, organisation, place or
+    group entity), from which :func:`term_docs_from_store` rebuilds the term documents without
+    parsing. A :class:`analysis.topics.TopicModel` also fits on the table directly.
+    """
+    # Imported here: the corpus loader (and pandas with it) is not needed to read terms.
+    from analysis.corpus import paragraph_spans
+
+    spans = list(paragraph_spans(article["text"])) or [(0, len(article["text"]))]
+    starts = [s for s, _ in spans]
+    rows = [
+        {
+            "article_id": article["article_id"],
+            "paragraph": i,
+            "terms": [],
+            "starts": [],
+            "ends": [],
+            "actor": [],
+        }
+        for i in range(len(spans))
+    ]
+    for start, end, term, is_actor in term_spans(doc):
+        row = rows[max(0, bisect_right(starts, start) - 1)]
+        row["terms"].append(term)
+        row["starts"].append(start)
+        row["ends"].append(end)
+        row["actor"].append(bool(is_actor))
+    return rows
 
 
 def term_doc(doc, **options) -> TermDoc:

@@ -1,9 +1,10 @@
-"""Tests of analysis.terms and analysis.topics: terms, NPMI, diversity, the estimator, matching, comparison, CLI."""
+"""Tests of analysis.terms, analysis.topics and analysis.compare: terms, NPMI, diversity, the estimator, matching, comparison, CLI."""
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -670,3 +671,259 @@ def test_cli_needs_paths_or_a_store(tmp_path):
     from analysis.cli import main
 
     assert main(["topics", "-o", str(tmp_path)]) == 1
+
+
+# -- the package split: old names, stages as objects, one fit core, atomic files ----------------
+
+#: Every public name of the former single module analysis/topics.py (and the private helpers
+#: tests imported from it), with the module that now defines it.
+FORMER_NAMES = {
+    "METHODS": "analysis.topics.params",
+    "UNITS": "analysis.topics.params",
+    "STREAM_EPOCHS": "analysis.topics.params",
+    "STREAM_BATCH_UNITS": "analysis.topics.params",
+    "DEFAULT_K_GRID": "analysis.topics.params",
+    "TopicModel": "analysis.topics.model",
+    "topic_label": "analysis.topics.model",
+    "npmi": "analysis.topics.coherence",
+    "diversity": "analysis.topics.coherence",
+    "term_uniqueness": "analysis.topics.coherence",
+    "store_batches": "analysis.topics.stream",
+    "match_topics": "analysis.topics.align",
+    "fit_slices": "analysis.topics.align",
+    "write_outputs": "analysis.topics.outputs",
+    "extract_terms": "analysis.terms",
+    "prevalence": "analysis.compare",
+    "keyness": "analysis.compare",
+    "group_keyness": "analysis.compare",
+    "kwic": "analysis.compare",
+    "collocations": "analysis.compare",
+    "_resolve_df": "analysis.topics.vectorizer",
+    "_split_rare_phrases": "analysis.topics.vectorizer",
+}
+
+
+@pytest.mark.parametrize(("name", "home"), sorted(FORMER_NAMES.items()))
+def test_former_names_still_import_from_analysis_topics(name, home):
+    import importlib
+
+    namespace: dict = {}
+    exec(f"from analysis.topics import {name}", namespace)
+    assert namespace[name] is getattr(importlib.import_module(home), name)
+
+
+def test_package_table_points_at_the_defining_modules():
+    import importlib
+
+    import analysis
+
+    topic_names = set(FORMER_NAMES) | {"doc_terms", "TermVectorizer"}
+    entries = {n: m for n, m in analysis._EXPORTS.items() if n in topic_names}
+    assert {"TopicModel", "npmi", "prevalence", "extract_terms", "TermVectorizer"} <= set(entries)
+    for name, module in entries.items():
+        assert name in vars(importlib.import_module(module)), (name, module)
+        assert getattr(analysis, name) is getattr(importlib.import_module(module), name)
+
+
+def test_topics_command_module_imports_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, analysis.cli.topics, analysis.topics.params; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'sklearn', 'scipy', 'spacy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_no_topics_module_is_above_800_lines():
+    root = config.PROJECT_DIR / "analysis"
+    files = [*sorted((root / "topics").glob("*.py")), root / "compare.py", root / "cli/topics.py"]
+    assert len(files) >= 10
+    sizes = {f.name: len(f.read_text(encoding="utf-8").splitlines()) for f in files}
+    assert max(sizes.values()) <= 800, sizes
+
+
+def _fitted_attributes(model) -> set[str]:
+    return {n for n in vars(model) if n.endswith("_") and not n.startswith("_")}
+
+
+def test_init_stores_the_arguments_and_fit_sets_every_attribute(token_articles):
+    from sklearn.base import clone
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import NotFittedError
+
+    from analysis.topics import TermVectorizer
+
+    vec, est = TermVectorizer(min_df=2), NMF(init="nndsvda")
+    model = TopicModel(n_topics="auto", tokens="whitespace", vectorizer=vec, estimator=est)
+    assert set(vars(model)) == set(model.get_params(deep=False))
+    assert model.get_params()["vectorizer"] is vec and model.get_params()["estimator"] is est
+    with pytest.raises(NotFittedError):
+        model.transform(token_articles)
+    assert clone(model).get_params()["vectorizer"] is not vec
+    assert model.fit(token_articles) is model
+    expected = {
+        "vectorizer_", "estimator_", "method_", "vocabulary_", "tfidf_", "k_scores_",
+        "components_", "n_topics_", "topic_ids_", "top_terms_", "topic_npmi_", "npmi_",
+        "diversity_", "topic_uniqueness_", "unit_topics_", "units_", "article_ids_",
+        "n_units_", "n_articles_", "actors_", "labels_", "stability_",
+    }  # fmt: skip
+    assert _fitted_attributes(model) == expected
+    # The stages given are cloned, never fitted in place.
+    assert not hasattr(vec, "vocabulary_") and not hasattr(est, "components_")
+    assert model.k_scores_ is not None and model.method_ == "NMF"
+    # A refit with a fixed k leaves nothing of the scan behind.
+    model.set_params(n_topics=2).fit(token_articles)
+    assert model.k_scores_ is None and model.n_topics_ == 2
+
+
+def test_fit_and_fit_stream_set_the_same_attributes(terms_store):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    memory = TopicModel(n_topics="auto", unit="paragraph").fit(frame)
+    stream = TopicModel(n_topics="auto", unit="paragraph").fit_stream(store_batches(store))
+    assert _fitted_attributes(memory) == _fitted_attributes(stream)
+    # One k scan: the same grid and the same rule for the best k.
+    assert memory.k_scores_["k"].tolist() == stream.k_scores_["k"].tolist() == [2, 3, 4]
+    for model in (memory, stream):
+        ranked = model.k_scores_.sort_values(["quality", "k"], ascending=[False, True])
+        assert model.n_topics_ == int(ranked.iloc[0]["k"])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_too_many_topics_warns_at_the_callers_line(terms_store, streamed):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    model = TopicModel(n_topics=40)
+    with pytest.warns(UserWarning, match="n_topics=40 is more than 18") as record:
+        if streamed:
+            model.fit_stream(store_batches(store))
+        else:
+            model.fit(frame)
+    assert record[0].filename == __file__
+    assert model.n_topics_ == 18
+
+
+@pytest.mark.parametrize(
+    ("stage", "method"),
+    [
+        ("estimator object", "nmf"),
+        ("estimator factory", "nmf"),
+        ("estimator object", "lda"),
+        ("vectorizer object", "nmf"),
+    ],
+)
+def test_stages_given_as_objects_equal_the_method_shortcut(token_articles, stage, method):
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+    from analysis.topics import TermVectorizer
+
+    def nmf(k=None):
+        return NMF(n_components=k or 1, init="nndsvda", max_iter=400, random_state=0)
+
+    lda = LatentDirichletAllocation(learning_method="batch", max_iter=100, random_state=0)
+    shortcut = TopicModel(n_topics=3, method=method, tokens="whitespace").fit(token_articles)
+    params = {"n_topics": 3, "tokens": "whitespace"}
+    if stage == "estimator object" and method == "lda":
+        params |= {"estimator": lda, "vectorizer": TermVectorizer(weighting="count")}
+    elif stage == "estimator object":
+        params["estimator"] = nmf()
+    elif stage == "estimator factory":
+        params["estimator"] = nmf
+    else:
+        params["vectorizer"] = TermVectorizer()
+    staged = TopicModel(**params).fit(token_articles)
+    assert staged.top_terms_ == shortcut.top_terms_
+    np.testing.assert_array_equal(staged.components_, shortcut.components_)
+    np.testing.assert_array_equal(staged.article_topics(), shortcut.article_topics())
+
+
+def test_a_scikit_learn_vectorizer_stands_in_for_the_default(token_articles):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # TfidfVectorizer is CountVectorizer + TfidfTransformer: with the same (absent) limits the
+    # default vectorizer gives the same matrix, hence the same topics.
+    custom = TopicModel(
+        n_topics=3,
+        tokens="whitespace",
+        vectorizer=TfidfVectorizer(analyzer=list, sublinear_tf=True),
+    ).fit(token_articles)
+    default = TopicModel(
+        n_topics=3, tokens="whitespace", min_df=1, max_df=1.0, max_features=None
+    ).fit(token_articles)
+    assert custom.vocabulary_.tolist() == default.vocabulary_.tolist()
+    assert custom.top_terms_ == default.top_terms_
+    np.testing.assert_allclose(custom.components_, default.components_, rtol=1e-9, atol=1e-12)
+    mix = custom.transform(token_articles)
+    np.testing.assert_allclose(mix, default.transform(token_articles), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"estimator": object()}, TypeError, "estimator must be a scikit-learn factorisation"),
+        ({"vectorizer": object()}, TypeError, "vectorizer must have fit_transform"),
+    ],
+)
+def test_bad_stages_are_named(token_articles, params, error, message):
+    with pytest.raises(error, match=message):
+        TopicModel(n_topics=2, tokens="whitespace", **params).fit(token_articles)
+
+
+def test_fit_stream_names_the_stage_it_cannot_stream_with(terms_store):
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.topics import store_batches
+
+    store, _, _ = terms_store
+    with pytest.raises(TypeError, match="fitted from counted frequencies.*CountVectorizer"):
+        TopicModel(n_topics=2, vectorizer=CountVectorizer(analyzer=list)).fit_store(store)
+    with pytest.raises(TypeError, match="needs an estimator with partial_fit; NMF has none"):
+        TopicModel(n_topics=2, estimator=NMF()).fit_stream(store_batches(store))
+
+
+def test_write_outputs_leaves_the_old_file_when_a_write_fails(token_articles, tmp_path):
+    from analysis.topics import write_outputs
+
+    model = TopicModel(n_topics=3, tokens="whitespace").fit(token_articles)
+    write_outputs(model, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {"topics.csv", "doc_topics.csv", "metrics.json"}
+
+    class HalfWritten:
+        def to_csv(self, path, index=False):
+            Path(path).write_text("article_id,topic,weight\nt00,")
+            raise OSError(28, "No space left on device")
+
+    model.doc_topics_frame = HalfWritten
+    with pytest.raises(OSError, match="no space left"):
+        write_outputs(model, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_stream_doc_topics_file_appears_only_when_complete(terms_store, tmp_path, monkeypatch):
+    from analysis.topics import store_batches, stream
+
+    store, _, _ = terms_store
+    path = tmp_path / "doc_topics.csv"
+    path.write_text("the previous run's rows\n")
+    calls = []
+    rows = stream._doc_topics_rows
+
+    def fail_on_the_second_part(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return rows(*args)
+
+    monkeypatch.setattr(stream, "_doc_topics_rows", fail_on_the_second_part)
+    with pytest.raises(KeyboardInterrupt):
+        TopicModel(n_topics=3).fit_stream(store_batches(store), doc_topics=path)
+    assert [p.name for p in tmp_path.iterdir()] == ["doc_topics.csv"]
+    assert path.read_text() == "the previous run's rows\n"
