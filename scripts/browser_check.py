@@ -114,7 +114,7 @@ def _check_page(context, path: Path, screenshot_dir: Path) -> dict:
             else None
         ),
     )
-    page.goto(url, wait_until="load")
+    page.goto(url, wait_until="load", timeout=120_000)  # a loaded machine is slow
     # Let late handlers (onerror of a broken image) fire, and a zero-second refresh happen.
     page.wait_for_timeout(1000)
     if page.url != url and page.url not in record["navigations"]:
