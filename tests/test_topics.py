@@ -351,26 +351,45 @@ def test_labels_take_the_texts_casing(actor_articles):
     assert "gatt" in table["top_terms"].str.cat(sep=" ").split()
 
 
-def test_surface_forms_skip_sentence_starts():
+def _term_doc(text: str, terms: list[tuple[str, str]]):
+    """A TermDoc of ``(term, surface form)`` pairs found in ``text`` in order."""
     from analysis.terms import TermDoc
-    from analysis.topics import count_surface_forms, display_forms
 
-    text = "Police said so. Police came. The police left. Nato met. NATO said. NATO went."
-    terms = [("police", "Police"), ("police", "Police"), ("police", "police")]
-    terms += [("nato", "Nato"), ("nato", "NATO"), ("nato", "NATO")]
     starts, pos = [], 0
     for _, form in terms:
         pos = text.index(form, pos)
         starts.append(pos)
         pos += len(form)
-    doc = TermDoc(
-        tuple(t for t, _ in terms),
-        tuple(starts),
-        tuple(s + len(f) for s, (_, f) in zip(starts, terms, strict=True)),
-    )
-    counts = count_surface_forms([text], [doc])
-    # "Police" opens both its sentences; "Nato" opens one sentence, "NATO" two.
-    assert display_forms(counts, ["police", "nato"]) == {"police": "police", "nato": "NATO"}
+    ends = [s + len(f) for s, (_, f) in zip(starts, terms, strict=True)]
+    return TermDoc(tuple(t for t, _ in terms), tuple(starts), tuple(ends))
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "expected"),
+    [
+        # "Police" opens both its sentences; "Nato" opens one sentence, "NATO" two.
+        (
+            "Police said so. Police came. The police left. Nato met. NATO said. NATO went.",
+            [("police", "Police"), ("police", "Police"), ("police", "police")]
+            + [("nato", "Nato"), ("nato", "NATO"), ("nato", "NATO")],
+            {"police": "police", "nato": "NATO"},
+        ),
+        # Rows of a Reuters earnings table open indented lines; a wrapped line does not.
+        (
+            "Shr 12 cts vs 10 cts\n    Net 1,234 vs 1,000\n    Net 5 vs 4\nThe quarter's\nnet was up.",
+            [("net", "Net"), ("net", "Net"), ("net", "net")],
+            {"net": "net"},
+        ),
+        # Only sentence starts: they are all there is.
+        ("Tariffs rose.", [("tariff", "Tariffs")], {"tariff": "tariff"}),
+        ("Gatt met.", [("gatt", "Gatt")], {"gatt": "Gatt"}),
+    ],
+)
+def test_surface_forms_skip_sentence_and_row_starts(text, terms, expected):
+    from analysis.topics import count_surface_forms, display_forms
+
+    counts = count_surface_forms([text], [_term_doc(text, terms)])
+    assert display_forms(counts, list(expected)) == expected
 
 
 def test_labels_are_the_same_fitted_in_memory_streamed_or_from_the_store(actor_articles, tmp_path):

@@ -44,10 +44,13 @@ def count_surface_forms(
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    """Whether the word at ``start`` opens the text or follows a full stop, ?, ! or colon."""
-    # Line breaks are not sentence ends: wire copy is often wrapped mid-sentence.
-    before = text[max(0, start - 20) : start].rstrip(" \t\r\n\"'\u201c\u2018([")
-    return not before or before[-1] in ".!?:"
+    """Whether the word at ``start`` opens the text, a paragraph, a table row or a sentence."""
+    head = text[max(0, start - 40) : start].replace("\r", "")
+    before = head.rstrip(" \t\n\"'\u201c\u2018([")
+    gap = head[len(before) :]
+    # A bare line break is no boundary (wire copy is wrapped mid-sentence); a blank line or an
+    # indented line is ("    Net 1,234 vs 1,000" in a Reuters earnings table).
+    return not before or before[-1] in ".!?:" or "\n\n" in gap or "\n " in gap or "\n\t" in gap
 
 
 def merge_surface_counts(into: dict[str, Counter], more: Mapping[str, Counter]) -> None:
