@@ -106,7 +106,7 @@ def test_cache_key_kept_by_cli_and_analysis_edits_moved_by_extractor_edits(tmp_p
     )
 
     constant = _copy_package(tmp_path, "constant")
-    _edit(constant / "sentiment.py", "SPEAKER_SHARE = ", "SPEAKER_SHARE = 0.01 + ")
+    _edit(constant / "sentiment" / "extract.py", "SPEAKER_SHARE = ", "SPEAKER_SHARE = 0.01 + ")
 
     copies = {"base": base, "outside": outside, "inside": inside, "constant": constant}
     keys = {name: _key_of(path) for name, path in copies.items()}
