@@ -36,6 +36,7 @@ What datasketch does here, and what this module adds to it:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import sys
 import unicodedata
@@ -114,14 +115,19 @@ def normal_form(token: str) -> str:
     return word[0] + _REPEAT_RE.sub(r"\1", word[1:].translate(_VOWELS))
 
 
-def normal_tokens(text: str) -> list[str]:
-    """The words of ``text`` as shingling compares them (see :func:`normal_form`)."""
+def _words(text: str) -> list[str]:
+    """The raw words of ``text``: NFKC, lower case, ``per cent`` as one word."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     text = text.lower()
     if "cent" in text:
         text = _PER_CENT_RE.sub("percent", text)
-    return [normal_form(t) for t in _TOKEN_RE.findall(text)]
+    return _TOKEN_RE.findall(text)
+
+
+def normal_tokens(text: str) -> list[str]:
+    """The words of ``text`` as shingling compares them (see :func:`normal_form`)."""
+    return [normal_form(t) for t in _words(text)]
 
 
 class _TokenCodes(dict):
@@ -142,12 +148,7 @@ class _TokenCodes(dict):
         return code
 
     def encode(self, text: str) -> list[int]:
-        if not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-        text = text.lower()
-        if "cent" in text:
-            text = _PER_CENT_RE.sub("percent", text)
-        return list(map(self.__getitem__, _TOKEN_RE.findall(text)))
+        return list(map(self.__getitem__, _words(text)))
 
 
 _CODES = _TokenCodes()
@@ -189,9 +190,7 @@ def _chunk_shingles(codes: list[list[int]], k: int = SHINGLE_WORDS):
     """
     n = len(codes)
     lengths = np.fromiter(map(len, codes), dtype=np.int64, count=n)
-    flat = np.fromiter(
-        (c for text in codes for c in text), dtype=np.uint64, count=int(lengths.sum())
-    )
+    flat = np.fromiter(itertools.chain.from_iterable(codes), np.uint64, int(lengths.sum()))
     ends = np.cumsum(lengths)
     owner = np.repeat(np.arange(n), lengths)
     pos = np.arange(len(flat))
@@ -261,6 +260,8 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
+    # MurmurHash3's finaliser, which datasketch's "affine32" scheme applies to each input hash
+    # before permuting (its own copy is private); the test against MinHash keeps them equal.
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
@@ -528,9 +529,11 @@ class StoryIndex:
             return 0
         shared = np.intersect1d(a, b, assume_unique=True)
         smaller = min(len(a), len(b))
+        if shared.size == 0 or shared.size < self.threshold * smaller:
+            return 0
         if shared.size >= self.identical * smaller:
             return shared.size
-        if shared.size < self.threshold * smaller or shared.size < min(self.min_shared, smaller):
+        if shared.size < min(self.min_shared, smaller):
             return 0
         # A copy keeps the figures; a templated report (results, tables, standings) changes
         # them in the same places.

@@ -587,19 +587,16 @@ def test_cli_bad_threshold_is_bad_usage(tmp_path, value, capsys):
 
 def test_cli_threshold_option(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
-    src = ORIGINALS["wildfire"]
-    _write_jsonl(
-        corpus,
-        [
-            {"id": "w", "text": src["text"]},
-            {"id": "w-cut", "text": cut_ending(cut_ending(src["text"]))},
-        ],
-    )
+    src = ORIGINALS["wildfire"]["text"]
+    copy = insert_local_paragraph(rewrite_lede(src))
+    _write_jsonl(corpus, [{"id": "w", "text": src}, {"id": "w-copy", "text": copy}])
+    similarity = st.containment(st.shingle_hashes(src), st.shingle_hashes(copy))
+    assert st.DEFAULT_THRESHOLD < similarity < 0.95
     out = tmp_path / "out.csv"
-    assert main(["stories", str(corpus), "-o", str(out), "--threshold", "1"]) == 0
-    assert pd.read_csv(out)["story_id"].nunique() == 1  # the cut copy is wholly contained
     assert main(["stories", str(corpus), "-o", str(out)]) == 0
     assert pd.read_csv(out)["story_id"].nunique() == 1
+    assert main(["stories", str(corpus), "-o", str(out), "--threshold", "0.95"]) == 0
+    assert pd.read_csv(out)["story_id"].nunique() == 2
 
 
 def test_cli_help_names_the_default_threshold(capsys):
