@@ -772,3 +772,86 @@ def story_table(
         rows = tqdm(rows, desc="sketching", unit="article", file=sys.stderr)
     index.add_rows(rows)
     return index.table(progress=progress)
+
+
+#: Columns of the articles table the stories need (the others are not read).
+ARTICLE_INPUT_COLUMNS = ["article_id", "text", "published", "outlet", "agency"]
+
+
+def store_stories(
+    folder,
+    articles=None,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    progress: bool = False,
+    batch_size: int = 1024,
+) -> pd.DataFrame:
+    """Write ``folder/stories.parquet``: the stories table of a feature store's articles.
+
+    The step ``extract`` runs once ``articles.parquet`` is written. Articles are streamed from
+    that table (a single file or a folder of ``part-*.parquet`` files) a batch at a time, reading
+    only :data:`ARTICLE_INPUT_COLUMNS`, so memory holds the hashes per article, never the texts.
+    The file is written atomically (:func:`analysis.files.atomic_path`).
+
+    Parameters
+    ----------
+    folder : path
+        The output folder of ``extract`` (or the temporary folder it is being written in).
+    articles : pandas.DataFrame or iterable of mappings, optional
+        The articles, when at hand; by default read from ``folder/articles.parquet``.
+    threshold : float
+        Containment at which a copy joins its origin's story (:class:`StoryIndex`).
+    progress : bool
+        Show progress on stderr.
+    batch_size : int
+        Articles read from Parquet at a time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written (see :func:`story_table`).
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``articles`` given and no ``folder/articles.parquet``.
+    ValueError
+        The articles lack ``article_id`` or ``text``, or an id is repeated.
+    """
+    from pathlib import Path
+
+    from analysis.files import atomic_path
+    from analysis.tables import arrow_safe
+
+    folder = Path(folder)
+    if articles is not None:
+        table = story_table(articles, threshold=threshold, progress=progress)
+    else:
+        source = folder / "articles.parquet"
+        try:
+            table = story_table(
+                _parquet_rows(source, batch_size), threshold=threshold, progress=progress
+            )
+        except ValueError as exc:
+            if str(source) in str(exc):
+                raise
+            raise ValueError(f"{source}: {exc}") from exc
+    with atomic_path(folder / "stories.parquet") as tmp:
+        arrow_safe(table).to_parquet(tmp, index=False)
+    return table
+
+
+def _parquet_rows(path, batch_size: int):
+    """Rows of an articles Parquet file or partitioned folder, :data:`ARTICLE_INPUT_COLUMNS` only."""
+    import pyarrow.dataset as ds
+
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no articles table to group into stories")
+    dataset = ds.dataset(path, format="parquet")
+    names = dataset.schema.names
+    missing = [c for c in ("article_id", "text") if c not in names]
+    if missing:
+        raise ValueError(f"{path}: the articles table lacks column(s) {missing}")
+    columns = [c for c in ARTICLE_INPUT_COLUMNS if c in names]
+    for batch in dataset.to_batches(columns=columns, batch_size=batch_size):
+        yield from batch.to_pylist()

@@ -17,6 +17,8 @@ import pandas as pd
 
 #: Label of articles whose outlet is unknown, in summaries and charts.
 UNKNOWN_OUTLET = "(unknown)"
+#: What :func:`dedupe` can keep: every article, one per story, or one per story and outlet.
+DEDUPE_CHOICES = ("none", "story", "outlet")
 
 
 def _check_stories(stories: pd.DataFrame, *columns: str) -> None:
@@ -28,7 +30,7 @@ def _check_stories(stories: pd.DataFrame, *columns: str) -> None:
         )
 
 
-def dedupe(frame: pd.DataFrame, stories: pd.DataFrame, how: str = "story") -> pd.DataFrame:
+def dedupe(frame: pd.DataFrame, stories: pd.DataFrame | None, how: str = "story") -> pd.DataFrame:
     """Keep the rows of one article per story: statistics over independent stories.
 
     Parameters
@@ -36,12 +38,13 @@ def dedupe(frame: pd.DataFrame, stories: pd.DataFrame, how: str = "story") -> pd
     frame : pandas.DataFrame
         Any table with ``article_id`` (articles, mentions, quotes, tone...); every row of a
         kept article is kept.
-    stories : pandas.DataFrame
-        The stories table.
-    how : {"story", "outlet"}
+    stories : pandas.DataFrame or None
+        The stories table (not needed with ``how="none"``).
+    how : {"story", "outlet", "none"}
         ``"story"`` keeps the origin of each story; ``"outlet"`` keeps one article per story
         and outlet (the origin when the outlet ran it, else its most similar copy), for
-        counts per outlet that ignore an outlet's own repeats.
+        counts per outlet that ignore an outlet's own repeats; ``"none"`` keeps every row (so
+        a notebook's ``dedupe`` parameter can be passed straight through).
 
     Returns
     -------
@@ -49,12 +52,18 @@ def dedupe(frame: pd.DataFrame, stories: pd.DataFrame, how: str = "story") -> pd
         The kept rows of ``frame``, in their order. Articles the stories table does not list
         count as stories of their own and are kept.
     """
+    if how not in DEDUPE_CHOICES:
+        raise ValueError(f"how must be one of {', '.join(map(repr, DEDUPE_CHOICES))}, got {how!r}")
     if "article_id" not in frame:
         raise ValueError("frame lacks an article_id column")
+    if how == "none":
+        return frame
+    if stories is None:
+        raise ValueError(f"dedupe how={how!r} needs the stories table; got None")
     if how == "story":
         _check_stories(stories)
         keep = set(stories.loc[stories["article_id"] == stories["origin_id"], "article_id"])
-    elif how == "outlet":
+    else:
         _check_stories(stories, "outlet", "similarity")
         ranked = stories.assign(
             outlet=stories["outlet"].fillna(UNKNOWN_OUTLET),
@@ -65,11 +74,49 @@ def dedupe(frame: pd.DataFrame, stories: pd.DataFrame, how: str = "story") -> pd
             kind="stable",
         )
         keep = set(ranked.drop_duplicates(["story_id", "outlet"])["article_id"])
-    else:
-        raise ValueError(f"how must be 'story' or 'outlet', got {how!r}")
     known = set(stories["article_id"])
     ids = frame["article_id"]
     return frame[ids.isin(keep) | ~ids.isin(known)]
+
+
+def dedupe_note(how: str, stories: pd.DataFrame | None = None) -> str:
+    """One sentence saying what a statistic computed after :func:`dedupe` counts.
+
+    Reports print it above every table and chart that a ``dedupe`` parameter applies to.
+
+    Parameters
+    ----------
+    how : {"none", "story", "outlet"}
+        The ``how`` given to :func:`dedupe`.
+    stories : pandas.DataFrame, optional
+        The stories table; when given, the sentence says how many articles and stories there
+        are.
+
+    Returns
+    -------
+    str
+    """
+    if how not in DEDUPE_CHOICES:
+        raise ValueError(f"how must be one of {', '.join(map(repr, DEDUPE_CHOICES))}, got {how!r}")
+    counts = ""
+    if stories is not None:
+        _check_stories(stories)
+        n_articles, n_stories = len(stories), stories["story_id"].nunique()
+        counts = f" ({n_articles:,} articles, {n_stories:,} stories)"
+    if how == "none":
+        return (
+            f"Counts are over all articles{counts}: a story run by several outlets counts once "
+            "for every copy."
+        )
+    if how == "story":
+        return (
+            f"Counts are over independent stories{counts}: each story counts once, through "
+            "its origin; syndicated copies are left out."
+        )
+    return (
+        f"Counts are over stories per outlet{counts}: each story counts once in every outlet "
+        "that ran it; an outlet's own repeats are left out."
+    )
 
 
 # --- attention over time ---------------------------------------------------------------------------

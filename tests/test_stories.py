@@ -20,6 +20,7 @@ from analysis.corpus import load_corpus
 from analysis.syndication import (
     attention,
     dedupe,
+    dedupe_note,
     plot_attention,
     plot_copying,
     syndication_summary,
@@ -642,6 +643,24 @@ def test_dedupe_keeps_one_article_per_story(syndicated):
         dedupe(articles, stories, how="other")
 
 
+def test_dedupe_none_keeps_every_row_and_notes_say_what_is_counted(syndicated):
+    articles, stories = syndicated
+    assert dedupe(articles, None, how="none").equals(articles)
+    assert dedupe(articles, stories, how="none").equals(articles)
+    with pytest.raises(ValueError, match="needs the stories table"):
+        dedupe(articles, None, how="story")
+    n_stories = stories["story_id"].nunique()
+    assert n_stories < len(articles)
+    notes = {how: dedupe_note(how, stories) for how in ("none", "story", "outlet")}
+    assert "all articles" in notes["none"]
+    assert "independent stories" in notes["story"]
+    assert "per outlet" in notes["outlet"]
+    assert all(f"{len(articles)} articles, {n_stories} stories" in n for n in notes.values())
+    assert "(" not in dedupe_note("story")
+    with pytest.raises(ValueError, match="how must be"):
+        dedupe_note("stories")
+
+
 def test_dedupe_per_outlet_drops_an_outlets_own_repeats(syndicated):
     articles, stories = syndicated
     extra = _copy("harbour", add_byline(ORIGINALS["harbour"]["text"]), "gazette2")
@@ -709,3 +728,62 @@ def test_charts_return_figures(syndicated):
     assert isinstance(plot_attention(attention(articles.iloc[:0], "x")), Figure)
     assert isinstance(plot_copying(syndication_summary(stories)["copying"]), Figure)
     assert isinstance(plot_copying(pd.DataFrame()), Figure)
+
+
+# --- stories.parquet in an extract folder -----------------------------------------------------------
+
+
+def _store_articles(syndicated_articles: pd.DataFrame) -> pd.DataFrame:
+    """The articles as the loader gives them (other columns too, dates as timestamps)."""
+    return syndicated_articles.assign(
+        published=pd.to_datetime(syndicated_articles["published"]),
+        n_words=syndicated_articles["text"].str.split().str.len(),
+        source="corpus.jsonl",
+    )
+
+
+def test_store_stories_reads_partitioned_articles(syndicated, tmp_path):
+    articles, stories = syndicated
+    frame = _store_articles(articles)
+    # extract writes DIR/articles.parquet/part-NNNNN.parquet, in input order, not sorted.
+    parts = tmp_path / "articles.parquet"
+    parts.mkdir()
+    half = len(frame) // 2
+    frame.iloc[half:].to_parquet(parts / "part-00000.parquet", index=False)
+    frame.iloc[:half].to_parquet(parts / "part-00001.parquet", index=False)
+    written = st.store_stories(tmp_path, batch_size=2)
+    read = pd.read_parquet(tmp_path / "stories.parquet")
+    assert list(read.columns) == st.STORY_COLUMNS
+    pd.testing.assert_frame_equal(written, stories)
+    pd.testing.assert_frame_equal(
+        read[["article_id", "story_id", "origin_id"]],
+        stories[["article_id", "story_id", "origin_id"]],
+    )
+    assert read["similarity"].tolist() == stories["similarity"].tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["articles.parquet", "stories.parquet"]
+
+
+def test_store_stories_from_a_frame_or_a_single_file(syndicated, tmp_path):
+    articles, stories = syndicated
+    st.store_stories(tmp_path, articles)
+    given = pd.read_parquet(tmp_path / "stories.parquet")
+    other = tmp_path / "single"
+    other.mkdir()
+    _store_articles(articles).to_parquet(other / "articles.parquet", index=False)
+    st.store_stories(other)
+    pd.testing.assert_frame_equal(pd.read_parquet(other / "stories.parquet"), given)
+    assert given["story_id"].tolist() == stories["story_id"].tolist()
+
+
+def test_store_stories_errors_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "articles.parquet"))):
+        st.store_stories(tmp_path)
+    pd.DataFrame({"article_id": ["a"], "body": ["x"]}).to_parquet(tmp_path / "articles.parquet")
+    with pytest.raises(ValueError, match=r"articles\.parquet: .*lacks column"):
+        st.store_stories(tmp_path)
+    pd.DataFrame({"article_id": ["a", "a"], "text": ["x", "y"]}).to_parquet(
+        tmp_path / "articles.parquet"
+    )
+    with pytest.raises(ValueError, match=r"articles\.parquet: duplicate article_id 'a'"):
+        st.store_stories(tmp_path)
+    assert not (tmp_path / "stories.parquet").exists()
