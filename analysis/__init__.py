@@ -17,8 +17,8 @@ _EXPORTS: dict[str, str] = {
     # corpus
     "load_corpus": "analysis.corpus",
     "iter_corpus": "analysis.corpus",
-    "paragraph_spans": "analysis.corpus",
-    "write_table": "analysis.corpus",
+    "paragraph_spans": "analysis.wire",
+    "write_table": "analysis.writers",
     # stories: syndicated copies, and statistics over independent stories
     "story_table": "analysis.stories",
     "StoryIndex": "analysis.stories",
