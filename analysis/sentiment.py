@@ -811,8 +811,9 @@ def _sentence_spans(doc, article: Mapping) -> list[tuple[int, int, int, str]]:
         extract_sentences = None
     if extract_sentences is not None:
         rows = extract_sentences(doc, article)
+        doc_text = doc.text  # Doc.text joins every token: once, not once per sentence
         return [
-            (int(r["sentence"]), int(r["start"]), int(r["end"]), doc.text[r["start"] : r["end"]])
+            (int(r["sentence"]), int(r["start"]), int(r["end"]), doc_text[r["start"] : r["end"]])
             for r in rows
         ]
     spans = []
@@ -879,9 +880,10 @@ def extract_sentiment(
         (int(q["start"]), int(q["end"])) for q in (quotes or []) if q.get("article_id", aid) == aid
     ]
     scores = scorer.score([s[3] for s in sents])
+    doc_text = doc.text  # once: Doc.text costs the whole article each time
     rows = []
     for (idx, start, end, text), sc in zip(sents, scores.itertuples(index=False), strict=True):
-        share = _inside_share(start, end, spans, doc.text) if spans else 0.0
+        share = _inside_share(start, end, spans, doc_text) if spans else 0.0
         rows.append(
             {
                 "article_id": aid,
