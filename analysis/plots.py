@@ -380,6 +380,8 @@ def plot_keyness(keyness, *, top_n: int = 15, target: str = "target", reference:
     ax.barh(range(len(rows)), rows["log_ratio"], color=colours)
     ax.set_yticks(range(len(rows)), [_plain_label(t.replace("_", " "), 30) for t in rows["term"]])
     ax.axvline(0, color="black", linewidth=0.8)
+    # Group names are metadata values or parameters: as written, never mathtext.
+    target, reference = _plain_label(target), _plain_label(reference)
     ax.set_xlabel(f"log2 ratio ({target} vs {reference})")
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(f"Key terms: {target} (blue) vs {reference} (orange)")

@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import html
 import json
@@ -33,16 +34,18 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis import config
+from analysis import config, files
 
 #: Report notebooks are the files of the notebooks folder named like ``01_corpus_overview.ipynb``.
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_[A-Za-z0-9_\-]+\.ipynb$")
@@ -51,9 +54,15 @@ CORPUS_PARAMETER = "corpus"
 MANIFEST_NAME = "manifest.json"
 INDEX_NAME = "index.html"
 SUMMARY_SUFFIX = ".summary.json"
-#: Files in a report folder that the runner did not write and must carry over (git keeps README.md).
-_KEEP_IN_NEW_FOLDER = ("README.md", ".gitignore", ".gitkeep")
 MANIFEST_SCHEMA = 1
+#: The kind of output folder ``report --out`` fills (see :func:`analysis.files.check_output_folder`).
+OUTPUT_KIND = "reports"
+#: Parameters the runner sets itself; ``-p NAME=`` is refused for them, with the reason.
+RUNNER_PARAMETERS = {
+    CORPUS_PARAMETER: "set the corpus with --corpus",
+    "summary_path": "the runner writes each notebook's summary to <out>/<notebook>.summary.json; "
+    "every output stays inside --out",
+}
 
 # Nothing in a report page may load from elsewhere: no script at all, styles and images inline.
 # Escaping is what keeps article markup inert; this policy only makes a slip loud (the browser
@@ -116,11 +125,16 @@ def write_summary(summary: Mapping[str, Any], path: str | os.PathLike | None = N
     dict
         The summary as it was (or would be) written, after JSON conversion.
     """
-    data = json.loads(json.dumps(dict(summary), default=_json_default, allow_nan=True))
-    data = _nan_to_none(data)
+    from analysis.tables import replace_surrogates
+
+    # A lone surrogate (a file name that is not UTF-8, read with surrogateescape) cannot be
+    # written as UTF-8: it becomes U+FFFD, as in every table the package writes.
+    text = json.dumps(dict(summary), default=_json_default, allow_nan=True, ensure_ascii=False)
+    text = replace_surrogates(text)
+    data = _nan_to_none(json.loads(text))
     target = path or os.environ.get(config.REPORT_SUMMARY_ENV)
     if target:
-        _write_text_atomic(Path(target), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        files.write_json(target, data)
     return data
 
 
@@ -129,7 +143,7 @@ def escape(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$])")
 
 
 def escape_markdown(text: Any) -> str:
@@ -147,6 +161,22 @@ def escape_markdown(text: Any) -> str:
     s = " ".join(("" if text is None else str(text)).split())
     s = _MARKDOWN_SPECIALS.sub(r"\\\1", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_code(text: Any) -> str:
+    """Return ``text`` as inline code for a Markdown paragraph, shown exactly as written.
+
+    For a parameter value or column name inside prose. A Markdown code span (`` `...` ``)
+    cannot hold every value: a backtick in the value closes it, and whatever follows is
+    Markdown again, raw HTML included. So the value is escaped with :func:`escape_markdown`
+    and wrapped in ``<code>`` tags, which Markdown passes through.
+
+    Examples
+    --------
+    >>> markdown_code("x` <b>")
+    '<code>x\\\\` &lt;b&gt;</code>'
+    """
+    return f"<code>{escape_markdown(text)}</code>"
 
 
 def show_table(
@@ -270,10 +300,11 @@ def discover(notebooks_dir: str | os.PathLike | None = None) -> list[ReportNoteb
     if not paths:
         raise ReportError(f"{folder}: no report notebooks (files named NN_name.ipynb)")
     cache_file = config.CACHE_DIR / "reports" / "parameters.json"
-    cache = _read_json(cache_file) or {}
+    cache = files.read_json(cache_file)
+    cache = cache if isinstance(cache, dict) else {}
     found, changed = [], False
     for path in paths:
-        digest = _sha256_file(path)
+        digest = files.sha256_file(path)
         params = cache.get(digest)
         if params is None:
             params = _inspect_parameters(path)
@@ -289,7 +320,7 @@ def discover(notebooks_dir: str | os.PathLike | None = None) -> list[ReportNoteb
         )
     if changed:
         with contextlib.suppress(OSError):  # a read-only cache only costs the next run time
-            _write_text_atomic(cache_file, json.dumps(cache, indent=1, sort_keys=True))
+            files.write_text(cache_file, json.dumps(cache, indent=1, sort_keys=True))
     return found
 
 
@@ -328,6 +359,8 @@ def format_listing(notebooks: Sequence[ReportNotebook]) -> str:
             lines.append("    (no parameters)")
         for p in nb.parameters.values():
             comment = f"  # {p.help}" if p.help else ""
+            if p.name in RUNNER_PARAMETERS and p.name != CORPUS_PARAMETER:
+                comment += "  [set by the runner, not with -p]"
             lines.append(f"    {p.name}: {p.type} = {p.default}{comment}")
     return "\n".join(lines)
 
@@ -357,8 +390,19 @@ def validate_parameters(notebooks: Sequence[ReportNotebook], parameters: Mapping
     """Raise :class:`ParameterError` for a name no notebook takes or a value of the wrong kind.
 
     Papermill only warns about unknown names; here a typo stops the run before anything
-    executes. A numeric or boolean default requires a value of the same kind.
+    executes. A numeric or boolean default requires a value of the same kind. The names in
+    :data:`RUNNER_PARAMETERS` (``corpus``, and ``summary_path``, an output path: every output
+    stays inside ``--out``) are set by the runner and refused here.
     """
+    for name, value in parameters.items():
+        if name in RUNNER_PARAMETERS:
+            raise ParameterError(f"-p {name}=...: {RUNNER_PARAMETERS[name]}, not with -p")
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:  # bytes of the command line that are not UTF-8
+            raise ParameterError(
+                f"-p {name}={json.dumps(value)}: the value is not valid UTF-8 text"
+            ) from exc
     known = sorted({name for nb in notebooks for name in nb.parameters})
     unknown = sorted(set(parameters) - set(known))
     if unknown:
@@ -393,28 +437,29 @@ def corpus_fingerprint(paths: Sequence[str | os.PathLike]) -> dict:
     """Return every file under ``paths`` with its size and sha256, and one digest of them all.
 
     Folders are walked recursively in sorted order, like the loader; a path that does not
-    exist raises :class:`ReportError`.
+    exist raises :class:`ReportError`. Paths are shown as readable text (bytes of a file name
+    that are not UTF-8 as ``\\xNN``); the digest is over the names' bytes.
     """
-    files, digest = [], hashlib.sha256()
+    listed, digest = [], hashlib.sha256()
     for raw in paths:
         root = Path(raw)
         if not root.exists():
-            raise ReportError(f"{root}: corpus path not found")
+            raise ReportError(f"{_readable(root)}: corpus path not found")
         members = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for f in members:
             rel = f.relative_to(root).as_posix() if root.is_dir() else f.name
             try:
-                size, sha = f.stat().st_size, _sha256_file(f)
+                size, sha = f.stat().st_size, files.sha256_file(f)
             except OSError as exc:  # the loader rejects it too; the fingerprint still names it
                 size, sha = None, f"unreadable: {exc.strerror}"
-            files.append({"path": _display_path(f), "size": size, "sha256": sha})
-            digest.update(f"{rel}\0{size}\0{sha}\n".encode())
+            listed.append({"path": _display_path(f), "size": size, "sha256": sha})
+            digest.update(os.fsencode(rel) + f"\0{size}\0{sha}\n".encode())
     return {
         "paths": [_display_path(Path(p)) for p in paths],
-        "n_files": len(files),
-        "n_bytes": sum(f["size"] or 0 for f in files),
+        "n_files": len(listed),
+        "n_bytes": sum(f["size"] or 0 for f in listed),
         "sha256": digest.hexdigest(),
-        "files": files,
+        "files": listed,
     }
 
 
@@ -424,7 +469,7 @@ def package_fingerprint() -> str:
     for f in sorted(config.PACKAGE_DIR.rglob("*")):
         if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
             digest.update(f.relative_to(config.PACKAGE_DIR).as_posix().encode() + b"\0")
-            digest.update(_sha256_file(f).encode() + b"\n")
+            digest.update(files.sha256_file(f).encode() + b"\n")
     return digest.hexdigest()
 
 
@@ -524,7 +569,7 @@ def install_kernel(jupyter_dir: str | os.PathLike | None = None) -> Path:
     text = json.dumps(spec, indent=1) + "\n"
     kernel_json = folder / "kernel.json"
     if not kernel_json.exists() or kernel_json.read_text(encoding="utf-8") != text:
-        _write_text_atomic(kernel_json, text)
+        files.write_text(kernel_json, text)
     return folder
 
 
@@ -555,20 +600,22 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     Uses nbconvert's ``lab`` template minus its CDN scripts (require.js, MathJax, Mermaid,
     widgets), with input cells, prompts and stderr output hidden, images inline as data URIs
     and a Content-Security-Policy that lets the page load nothing from anywhere.
+
+    Notebook outputs are untrusted: they show article text and parameter values. Only inert
+    kinds of output are kept (text, HTML, Markdown, LaTeX, PNG, JPEG, SVG as an image); HTML and
+    Markdown outputs pass through :func:`sanitize_html`, so no script, frame, form, ``<meta>``,
+    ``<base>`` or event handler can come from them. The finished page is checked with
+    :func:`unsafe_markup`; a page that fails raises :class:`ReportError` instead of being
+    written.
     """
     import nbformat
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)
-    # stderr (progress bars, library warnings) is for whoever debugs the notebook, not for the
-    # reader: the executed .ipynb keeps it, the page drops it. Tracebacks are "error" outputs
-    # and stay visible.
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
-            ]
+            cell.outputs = _safe_outputs(cell.outputs)
     exporter = HTMLExporter(
         template_name="lab",
         template_file=_HTML_TEMPLATE_NAME,
@@ -584,8 +631,157 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     # Belt and braces for outputs that link a remote file (e.g. a widget): drop the tag.
     body = _REMOTE_RESOURCE.sub("", body)
     out = Path(html_path)
-    _write_text_atomic(out, body)
+    problems = unsafe_markup(body)
+    if problems:
+        raise ReportError(
+            f"{_readable(out)}: the page would carry active markup ({'; '.join(problems[:3])}); "
+            "not written"
+        )
+    files.write_text(out, body)
     return out
+
+
+# Output kinds a report page shows; anything else (JavaScript, widget views, Mermaid, JSON) is
+# dropped: the page runs no script, and the executed .ipynb keeps the original.
+_SAFE_MIME_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/html",
+        "text/markdown",
+        "text/latex",
+        "image/png",
+        "image/jpeg",
+        "image/svg+xml",  # the lab template shows it as <img src="data:...">, where SVG is inert
+    }
+)
+# What an HTML or Markdown output may keep: text structure, tables and show_table's <style>.
+# No image (a Markdown image or <img> would embed a local file or fetch a remote one), no form,
+# frame, script, <meta>, <base>, event handler or javascript: link. An allow-list, so new tags
+# are inert by default; bleach (a dependency of nbconvert) does the parsing.
+_SAFE_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+        "details", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins",
+        "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong",
+        "style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+        "u", "ul", "var",
+    }
+)  # fmt: skip
+_SAFE_ATTRIBUTES = {
+    "*": ["class", "id", "title", "style"],
+    "a": ["href", "title"],
+    "table": ["border"],
+    "th": ["colspan", "rowspan", "scope"],
+    "td": ["colspan", "rowspan"],
+    "col": ["span"],
+    "colgroup": ["span"],
+    "ol": ["start"],
+}
+_SAFE_PROTOCOLS = ("http", "https", "mailto")
+
+
+def sanitize_html(fragment: str) -> str:
+    """Return an HTML fragment from a notebook output with only inert markup left.
+
+    Tags outside an allow-list (text structure, tables, ``<style>``) are removed and their
+    text kept; attributes outside it (every ``on*`` handler, ``src``) are removed; links keep
+    only ``http``, ``https``, ``mailto`` and in-page targets; inline styles keep only harmless
+    CSS properties. Used on every HTML and Markdown output of a report page.
+    """
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    return bleach.clean(
+        fragment,
+        tags=_SAFE_TAGS,
+        attributes=_SAFE_ATTRIBUTES,
+        protocols=_SAFE_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        css_sanitizer=CSSSanitizer(),
+    )
+
+
+def _safe_outputs(outputs: list) -> list:
+    # stderr (progress bars, library warnings) is for whoever debugs the notebook, not for the
+    # reader: the executed .ipynb keeps it, the page drops it. Tracebacks are "error" outputs
+    # and stay visible (the template escapes them, like every text output).
+    kept = []
+    for output in outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            continue
+        if output.output_type in ("display_data", "execute_result"):
+            data = {k: v for k, v in output.data.items() if k in _SAFE_MIME_TYPES}
+            markdown = data.pop("text/markdown", None)
+            if "text/html" in data:
+                data["text/html"] = sanitize_html(_text(data["text/html"]))
+            elif markdown is not None:
+                data["text/html"] = sanitize_html(_markdown_to_html(_text(markdown)))
+            output.data = data
+            if not data:
+                continue
+        kept.append(output)
+    return kept
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _markdown_to_html(source: str) -> str:
+    # nbconvert's own renderer, as for Markdown cells, but never embedding images: a Markdown
+    # image in an output would otherwise read a local file into the page.
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    renderer = IPythonRenderer(escape=False, embed_images=False, exclude_anchor_links=True)
+    return MarkdownWithMath(renderer=renderer).render(source)
+
+
+# Elements and attributes that would make a page run code, navigate, submit or re-base links.
+_ACTIVE_TAGS = frozenset(
+    {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "base",
+     "portal", "input", "button", "textarea", "select", "link"}
+)  # fmt: skip
+_URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "xlink:href", "data"})
+_HARMLESS_HTTP_EQUIV = frozenset({"content-security-policy", "content-type"})
+
+
+class _ActiveMarkupFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _ACTIVE_TAGS:
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if name.startswith("on"):
+                self.found.append(f"<{tag} {name}=...>")
+            elif name == "srcdoc":
+                self.found.append(f"<{tag} srcdoc=...>")
+            elif name in _URL_ATTRIBUTES and re.match(
+                r"(?:java|vb)script:", value.replace(" ", "")
+            ):
+                self.found.append(f"<{tag} {name}={value[:30]}>")
+            elif tag == "meta" and name == "http-equiv" and value not in _HARMLESS_HTTP_EQUIV:
+                self.found.append(f'<meta http-equiv="{value}">')
+
+    handle_startendtag = handle_starttag
+
+
+def unsafe_markup(page: str) -> list[str]:
+    """Return the active markup of an HTML page: what would run, navigate, submit or re-base.
+
+    Lists every ``<script>``, ``<iframe>``, ``<frame>``, ``<object>``, ``<embed>``, ``<form>``
+    (and form controls), ``<base>``, ``<link>``, ``<meta http-equiv>`` other than the
+    Content-Security-Policy (a ``refresh`` navigates even under that policy), ``on*`` event
+    handler, ``srcdoc`` and ``javascript:`` URL. A report page must have none.
+    """
+    finder = _ActiveMarkupFinder()
+    finder.feed(page)
+    finder.close()
+    return finder.found
 
 
 def remote_resources(page: str) -> list[str]:
@@ -744,12 +940,17 @@ def run_reports(
     ----------
     corpus : sequence of path-like, optional
         Corpus files or folders (default ``seeds/``), passed to every notebook's ``corpus``
-        parameter as absolute paths.
+        parameter as absolute paths. Relative paths are relative to the current folder.
     out : path-like, optional
-        Report folder (default ``reports/``). Built beside it in a temporary folder and
-        swapped in at the end; files there that the runner did not write are kept.
+        Report folder (default ``reports/``; relative to the current folder). It must be new,
+        empty (a README.md, .gitignore or .gitkeep may be there) or written by an earlier run
+        (it carries :data:`analysis.files.MARKER`), and never the corpus or inside it:
+        anything else raises :class:`analysis.files.OutputFolderError` before anything runs.
+        Built beside it in a temporary folder and swapped in at the end; files there that the
+        runner did not write (a README) are carried over.
     parameters : mapping, optional
-        Parameter values; each goes to every notebook that takes it. Unknown names raise
+        Parameter values; each goes to every notebook that takes it. Unknown names, and the
+        names the runner sets itself (:data:`RUNNER_PARAMETERS`), raise
         :class:`ParameterError` before anything runs.
     notebooks_dir : path-like, optional
         Folder of ``NN_*.ipynb`` report notebooks (default ``notebooks/``).
@@ -762,38 +963,70 @@ def run_reports(
     -------
     RunResult
         ``failed`` lists the notebooks that raised; their outputs are kept with the error.
+
+    Raises
+    ------
+    analysis.files.DiskFullError
+        The disk filled up; the temporary folder is removed and ``out`` is left as it was.
+    KeyboardInterrupt
+        Ctrl-C (or SIGTERM through the command line): the running kernel is killed, the
+        temporary folder removed and ``out`` left as it was.
     """
     stream = progress if progress is not None else sys.stderr
     parameters = dict(parameters or {})
-    out_dir = Path(out) if out is not None else config.REPORTS_DIR
+    # Absolute from here on: papermill runs each kernel in the notebooks folder, where a
+    # relative path would name something else.
+    out_dir = Path(os.path.abspath(out if out is not None else config.REPORTS_DIR))
     corpus_list = [Path(p).resolve() for p in (corpus or [config.SEEDS_DIR])]
-    if CORPUS_PARAMETER in parameters:
-        raise ParameterError(f"set the corpus with --corpus, not -p {CORPUS_PARAMETER}=")
+    # Notebooks receive the corpus as text and papermill records the paths of the notebooks it
+    # writes, as UTF-8; a file name inside a corpus folder may be anything.
+    for path in corpus_list:
+        if _readable(path) != str(path):
+            raise ReportError(
+                f"{_readable(path)}: the path is not valid UTF-8, and notebooks receive the "
+                "corpus as text; rename it, or pass the folder that holds it"
+            )
+    if _readable(out_dir) != str(out_dir):
+        raise files.OutputFolderError(
+            f"{_readable(out_dir)}: the path is not valid UTF-8, and papermill records it in "
+            "every notebook it writes; choose another --out"
+        )
 
-    notebooks = discover(notebooks_dir)
+    notebooks = discover(Path(notebooks_dir).absolute() if notebooks_dir is not None else None)
     validate_parameters(notebooks, parameters)
-    _check_out_folder(out_dir)
+    try:
+        out_dir = files.check_output_folder(
+            out_dir, kind=OUTPUT_KIND, option="--out", inputs=corpus_list
+        )
+    except files.OutputFolderError as exc:
+        hint = _older_reports_hint(out_dir)
+        raise files.OutputFolderError(_readable_message(str(exc)) + hint) from exc
 
     t0, started = time.perf_counter(), _now()
     fingerprint = corpus_fingerprint(corpus_list)
     env = environment_info()
     code = {
         "package_sha256": package_fingerprint(),
-        "environment_sha256": _digest({k: env[k] for k in ("python", "executable", "packages")}),
+        "environment_sha256": files.digest(
+            {k: env[k] for k in ("python", "executable", "packages")}
+        ),
     }
-    previous = _read_json(out_dir / MANIFEST_NAME) or {}
+    # Only a folder this runner marked has a manifest worth reading, and even then only its
+    # well-formed entries count: a manifest is never trusted to name files to copy or keep.
+    previous = _previous_manifest(out_dir)
     previous_entries = {e["name"]: e for e in previous.get("notebooks", [])}
 
-    _remove_stale_temp_folders(out_dir)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
+    files.remove_stale(out_dir)
+    tmp = files.temp_sibling(out_dir)
+    entries: list[dict] = []
     try:
+        tmp.mkdir(parents=True)
+        files.mark_output_folder(tmp, kind=OUTPUT_KIND)
         jupyter_dir = install_kernel().parent.parent
-        entries = []
         for i, nb in enumerate(notebooks, 1):
             label = f"[{i}/{len(notebooks)}] {nb.name}"
             nb_params = notebook_parameters(nb, parameters, corpus_list)
-            key = _digest(
+            key = files.digest(
                 {
                     "notebook_sha256": nb.sha256,
                     "code": code,
@@ -832,21 +1065,28 @@ def run_reports(
             "corpus": fingerprint,
             "seeds": _seeds(parameters, notebooks),
             "git": git_info(),
-            "kernel": {"name": config.REPORT_KERNEL_NAME, "python": sys.executable},
+            "kernel": {"name": config.REPORT_KERNEL_NAME, "python": _readable(sys.executable)},
             "code": code,
             "environment": env,
             "notebooks": entries,
             "files": sorted([INDEX_NAME, MANIFEST_NAME] + [f for e in entries for f in e["files"]]),
         }
-        _write_text_atomic(tmp / INDEX_NAME, build_index(manifest))
-        _write_text_atomic(
-            tmp / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-        )
+        files.write_text(tmp / INDEX_NAME, build_index(manifest))
+        files.write_json(tmp / MANIFEST_NAME, manifest)
         _carry_over(out_dir, tmp, previous)
-        _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        files.swap_in(tmp, out_dir)
+    except OSError as exc:
+        if _is_disk_full(exc):
+            # analysis.files names the file in its message; other writes in the filename
+            where = f"writing {_readable(exc.filename)}" if exc.filename else exc.strerror
+            raise files.DiskFullError(
+                errno.ENOSPC,
+                f"{_readable(out_dir)}: no space left on the device ({where or _readable(tmp)}); "
+                "the previous reports are unchanged",
+            ) from exc
         raise
+    finally:
+        files.remove(tmp)  # gone already after a successful swap
     total = time.perf_counter() - t0
     n_reused = sum(1 for e in entries if e["reused"])
     print(
@@ -858,6 +1098,52 @@ def run_reports(
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
 
 
+def _previous_manifest(out_dir: Path) -> dict:
+    """The manifest of the run that wrote ``out_dir``, keeping only well-formed entries."""
+    if not files.is_output_folder(out_dir):
+        return {}
+    manifest = files.read_json(out_dir / MANIFEST_NAME)
+    if not isinstance(manifest, dict) or manifest.get("schema") != MANIFEST_SCHEMA:
+        return {}
+    entries = manifest.get("notebooks")
+    entries = [
+        e
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and isinstance(e.get("name"), str)
+    ]
+    listed = manifest.get("files")
+    listed = [f for f in (listed if isinstance(listed, list) else []) if _plain_name(f)]
+    return {**manifest, "notebooks": entries, "files": listed}
+
+
+def _plain_name(name: Any) -> bool:
+    """True for a file name with no folder part (a manifest may name files only beside it)."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+    )
+
+
+def _older_reports_hint(out_dir: Path) -> str:
+    manifest = files.read_json(out_dir / MANIFEST_NAME)
+    if isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA:
+        return (
+            f" ({MANIFEST_NAME} there looks like reports written before report folders were "
+            f"marked with {files.MARKER}; if nothing else in the folder matters, delete it and "
+            "run again)"
+        )
+    return ""
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, files.DiskFullError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    )
+
+
 def _files_for(name: str) -> list[str]:
     return [f"{name}.ipynb", f"{name}.html", f"{name}{SUMMARY_SUFFIX}"]
 
@@ -867,7 +1153,10 @@ def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
         prior
         and prior.get("key") == key
         and prior.get("outcome") == "ok"
-        and prior.get("files")
+        and isinstance(prior.get("files"), list)
+        and prior["files"]
+        # only the files this notebook writes, so a manifest cannot name anything else to copy
+        and all(f in _files_for(prior["name"]) for f in prior["files"])
         and all((out_dir / f).is_file() for f in prior["files"])
     )
 
@@ -881,65 +1170,55 @@ def _reuse(nb: ReportNotebook, prior: Mapping[str, Any], out_dir: Path, tmp: Pat
 
 
 def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> dict:
-    import papermill
     from papermill.exceptions import PapermillExecutionError
-    from traitlets.config import Config
 
     out_nb, out_html = tmp / f"{nb.name}.ipynb", tmp / f"{nb.name}.html"
     summary_path = tmp / f"{nb.name}{SUMMARY_SUFFIX}"
     started, t0 = _now(), time.perf_counter()
     error = None
     jupyter_path = os.pathsep.join(
-        p for p in (str(jupyter_dir), os.environ.get("JUPYTER_PATH")) if p
+        p for p in (str(jupyter_dir.absolute()), os.environ.get("JUPYTER_PATH")) if p
     )
+    # Every path the kernel gets is absolute: it runs in the notebooks folder.
     # TQDM_DISABLE: progress bars of library calls would fill the executed notebook.
     env = {
         "JUPYTER_PATH": jupyter_path,
         "TQDM_DISABLE": "1",
         config.REPORT_SUMMARY_ENV: str(summary_path),
+        "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
     }
-    with (
-        _environ(**env),
-        tempfile.TemporaryDirectory(prefix="news-analysis-kernel-") as sockets,
-    ):
-        # IPC sockets in a private folder instead of TCP ports on localhost: nothing else on
-        # the machine can talk to the kernel, and ipykernel has nothing to warn about.
-        kernel_config = Config(
-            {"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}}
-        )
+    with _environ(**env):
         try:
-            papermill.execute_notebook(
-                str(nb.path),
-                str(out_nb),
-                parameters=params,
-                kernel_name=config.REPORT_KERNEL_NAME,
-                language="python",
-                cwd=str(nb.path.parent),
-                progress_bar=False,
-                start_timeout=180,
-                config=kernel_config,
-            )
+            _run_notebook(nb.path, out_nb, params)
         except PapermillExecutionError as exc:
+            if exc.ename == "DiskFullError" or re.match(r"\[Errno (28|122)\]", exc.evalue or ""):
+                raise files.DiskFullError(
+                    errno.ENOSPC, f"{nb.name}: the notebook ran out of disk space: {exc.evalue}"
+                ) from exc
             error = f"{exc.ename}: {exc.evalue}".strip()
         except Exception as exc:  # kernel died, bad notebook JSON...: keep going, say which
+            if _is_disk_full(exc):
+                raise
             error = f"{type(exc).__name__}: {exc}".strip()
     duration = time.perf_counter() - t0
     if error and not out_nb.exists():
         shutil.copy2(nb.path, out_nb)
-        _write_text_atomic(out_html, _error_page(nb.name, error))
+        files.write_text(out_html, _error_page(nb.name, error))
     else:
         try:
             export_html(out_nb, out_html)
         except Exception as exc:  # the notebook ran; say the page is missing rather than stop
+            if _is_disk_full(exc):
+                raise
             error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
-            _write_text_atomic(out_html, _error_page(nb.name, error))
-    summary = _read_json(summary_path)
+            files.write_text(out_html, _error_page(nb.name, error))
+    summary = files.read_json(summary_path)
     if summary is None:
         # A summary from an interrupted cell is worse than none: tests compare these figures.
         summary_path.unlink(missing_ok=True)
         if not error:
             error = "the notebook wrote no summary (call analysis.reports.write_summary)"
-    files = [f for f in _files_for(nb.name) if (tmp / f).is_file()]
+    produced = [f for f in _files_for(nb.name) if (tmp / f).is_file()]
     return {
         "name": nb.name,
         "notebook": _display_path(nb.path),
@@ -954,8 +1233,92 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> 
             "duration_s": round(duration, 3),
         },
         "summary": summary,
-        "files": files,
+        "files": produced,
     }
+
+
+def _run_notebook(path: Path, out_nb: Path, params: dict) -> None:
+    """Execute one notebook with papermill; on Ctrl-C or SIGTERM kill its kernel, then re-raise.
+
+    Papermill runs in a worker thread. In the main thread nbclient would install its own
+    SIGINT and SIGTERM handlers, which shut the kernel down and let the run go on with the
+    next notebook (Ctrl-C was swallowed); in a worker thread it cannot, so the main thread
+    keeps the command line's handlers, gets the KeyboardInterrupt, and kills the kernel's
+    process group itself (the kernel runs in a session of its own, so a terminal's Ctrl-C
+    never reaches it).
+    """
+    import papermill
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
+
+    kernels: list[AsyncKernelManager] = []
+
+    class TrackedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            kernels.append(self)
+
+    outcome: dict[str, BaseException] = {}
+
+    def work(sockets: str) -> None:
+        # IPC sockets in a private folder instead of TCP ports on localhost: nothing else on
+        # the machine can talk to the kernel, and ipykernel has nothing to warn about.
+        kernel_config = Config(
+            {"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}}
+        )
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(out_nb),
+                parameters=params,
+                kernel_name=config.REPORT_KERNEL_NAME,
+                language="python",
+                cwd=str(path.parent),
+                progress_bar=False,
+                start_timeout=180,
+                config=kernel_config,
+                kernel_manager_class=TrackedKernelManager,
+            )
+        except BaseException as exc:  # handed to the main thread, which raises it
+            outcome["error"] = exc
+
+    with tempfile.TemporaryDirectory(prefix="news-analysis-kernel-") as sockets:
+        worker = threading.Thread(target=work, args=(sockets,), name="papermill", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.5)
+        except BaseException:
+            # Kill until the worker returns (nbclient notices the dead kernel): a kernel that
+            # was still starting has no process id yet at the first attempt.
+            deadline = time.monotonic() + 15
+            while True:
+                for km in kernels:
+                    _kill_kernel(km)
+                worker.join(0.5)
+                if not worker.is_alive() or time.monotonic() > deadline:
+                    break
+            raise
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def _kill_kernel(km: Any) -> None:
+    """Kill a kernel's whole process group (its workers too) and reap it."""
+    provisioner = getattr(km, "provisioner", None)
+    pid = getattr(provisioner, "pid", None)
+    pgid = getattr(provisioner, "pgid", None)
+    process = getattr(provisioner, "process", None)
+    if not pid or (process is not None and process.poll() is not None):
+        return  # not started yet, or already gone (and reaped: its id may be reused)
+    with contextlib.suppress(OSError):
+        if pgid and pgid != os.getpgid(0):
+            os.killpg(pgid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    if process is not None:
+        with contextlib.suppress(Exception):
+            process.wait(timeout=5)
 
 
 def _seeds(parameters: Mapping[str, Any], notebooks: Sequence[ReportNotebook]) -> dict:
@@ -976,19 +1339,6 @@ def _literal(text: str) -> Any:
         return text
 
 
-def _check_out_folder(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportError(f"{out_dir}: exists and is not a folder")
-    if out_dir.is_dir() and not (out_dir / MANIFEST_NAME).exists():
-        # Swapping would replace the folder: refuse unless it is empty or holds only a README.
-        extra = sorted(p.name for p in out_dir.iterdir() if p.name not in _KEEP_IN_NEW_FOLDER)
-        if extra:
-            raise ReportError(
-                f"{out_dir}: not a report folder (no {MANIFEST_NAME}) and not empty "
-                f"({', '.join(extra[:5])}{'...' if len(extra) > 5 else ''}); choose another --out"
-            )
-
-
 def _carry_over(out_dir: Path, tmp: Path, previous: Mapping[str, Any]) -> None:
     """Copy the files of the old folder the runner did not write (a README) into the new one."""
     if not out_dir.is_dir():
@@ -999,45 +1349,10 @@ def _carry_over(out_dir: Path, tmp: Path, previous: Mapping[str, Any]) -> None:
             continue
         if item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX)) and previous:
             continue  # output of a notebook that no longer exists
-        if item.is_dir():
+        if item.is_dir() and not item.is_symlink():
             shutil.copytree(item, tmp / item.name, symlinks=True)
         else:
             shutil.copy2(item, tmp / item.name, follow_symlinks=False)
-
-
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``tmp`` with two renames, so readers see old or new, never half."""
-    if not out_dir.exists():
-        os.rename(tmp, out_dir)
-        return
-    old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    os.rename(out_dir, old)
-    try:
-        os.rename(tmp, out_dir)
-    except OSError:
-        os.rename(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_stale_temp_folders(out_dir: Path) -> None:
-    """Delete temporary folders of runs that were killed (their process no longer exists)."""
-    if not out_dir.parent.is_dir():
-        return
-    for p in out_dir.parent.glob(f".{out_dir.name}.*-*-*"):
-        m = re.fullmatch(rf"\.{re.escape(out_dir.name)}\.(?:tmp|old)-(\d+)-[0-9a-f]+", p.name)
-        if m and p.is_dir() and not _pid_alive(int(m.group(1))):
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --- small utilities -----------------------------------------------------------------------------
@@ -1047,38 +1362,34 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _readable(path: str | os.PathLike) -> str:
+    """``path`` as text that can be written anywhere: bytes that are not UTF-8 become ``\\xNN``.
+
+    Python keeps such bytes of a file name as lone surrogates, which UTF-8 cannot encode.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _read_json(path: Path) -> Any:
+def _readable_message(text: str) -> str:
+    # A message built from paths may carry their surrogates; show the bytes instead.
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        from analysis.tables import replace_surrogates
+
+        return replace_surrogates(text)
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    part.write_text(text, encoding="utf-8")
-    os.replace(part, path)
+def _display_path(path: str | os.PathLike) -> str:
+    """Return ``path`` relative to the project when inside it (manifests stay portable).
 
-
-def _display_path(path: Path) -> str:
-    """Return ``path`` relative to the project when inside it (manifests stay portable)."""
+    Always readable text (see :func:`_readable`), so manifests and pages can be written.
+    """
+    resolved = Path(path).resolve()
     try:
-        return Path(path).resolve().relative_to(config.PROJECT_DIR).as_posix()
+        return _readable(resolved.relative_to(config.PROJECT_DIR).as_posix())
     except ValueError:
-        return str(Path(path).resolve())
+        return _readable(resolved)
 
 
 def _json_default(obj: Any) -> Any:
@@ -1142,8 +1453,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except ReportError as exc:
-        raise CLIError(str(exc)) from exc
+    except (ReportError, files.OutputFolderError) as exc:
+        raise CLIError(_readable_message(str(exc))) from exc
+    except files.DiskFullError as exc:  # its strerror names the path; str() adds "[Errno 28]"
+        raise CLIError(_readable_message(exc.strerror or str(exc))) from exc
     if result.failed:
         pages = ", ".join(
             f"{name} (see {_display_path(result.out / (name + '.html'))})" for name in result.failed

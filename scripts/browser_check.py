@@ -3,7 +3,8 @@
 Usage: ``.venv/bin/python scripts/browser_check.py REPORT_DIR [--screenshots DIR]``. Opens
 ``index.html`` and every other ``.html`` page of REPORT_DIR, saves a full-page screenshot of
 each and exits 1 when any page opens a dialog, logs a console error, throws, requests anything
-from the network or shows an image that did not load. The browser test imports
+from the network, navigates away (a ``<meta http-equiv="refresh">`` does, whatever the
+Content-Security-Policy says) or shows an image that did not load. The browser test imports
 :func:`check_pages` from here. It needs ``apt-get install -y chromium`` (``/usr/bin/chromium``)
 and the ``playwright`` Python package; it never downloads a browser.
 """
@@ -54,8 +55,9 @@ def check_pages(
     -------
     list of dict
         Per page: ``page``, ``dialogs``, ``console_errors``, ``page_errors``, ``requests``
-        (anything not ``file:`` or ``data:``, all blocked), ``images``, ``broken_images``,
-        ``scripts``, ``text`` and ``screenshot``.
+        (anything not ``file:`` or ``data:``, all blocked), ``navigations`` (URLs the page
+        moved to after it loaded), ``images``, ``broken_images``, ``scripts``, ``text`` and
+        ``screenshot``.
     """
     from playwright.sync_api import sync_playwright
 
@@ -80,8 +82,10 @@ def _check_page(context, path: Path, screenshot_dir: Path) -> dict:
         "console_errors": [],
         "page_errors": [],
         "requests": [],
+        "navigations": [],
     }
     page = context.new_page()
+    url = path.resolve().as_uri()
 
     def on_dialog(dialog):
         record["dialogs"].append(f"{dialog.type}: {dialog.message}")
@@ -102,8 +106,19 @@ def _check_page(context, path: Path, screenshot_dir: Path) -> dict:
     )
     page.on("pageerror", lambda exc: record["page_errors"].append(str(exc)))
     page.route("**/*", on_route)
-    page.goto(path.resolve().as_uri(), wait_until="load")
-    page.wait_for_timeout(300)  # let late handlers (onerror of a broken image) fire
+    page.on(
+        "framenavigated",
+        lambda frame: (
+            record["navigations"].append(frame.url)
+            if frame == page.main_frame and frame.url != url
+            else None
+        ),
+    )
+    page.goto(url, wait_until="load", timeout=120_000)  # a loaded machine is slow
+    # Let late handlers (onerror of a broken image) fire, and a zero-second refresh happen.
+    page.wait_for_timeout(1000)
+    if page.url != url and page.url not in record["navigations"]:
+        record["navigations"].append(page.url)
     state = page.evaluate(_PAGE_STATE)
     shot = screenshot_dir / f"{path.stem}.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -135,7 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         problems = {
             k: r[k]
-            for k in ("dialogs", "console_errors", "page_errors", "requests", "broken_images")
+            for k in (
+                "dialogs",
+                "console_errors",
+                "page_errors",
+                "requests",
+                "navigations",
+                "broken_images",
+            )
             if r[k]
         }
         bad += bool(problems)

@@ -66,6 +66,7 @@ def test_reports_in_headless_chromium(tmp_path_factory):
         assert r["console_errors"] == [], f"{page}: console errors: {r['console_errors']}"
         assert r["page_errors"] == [], f"{page}: uncaught errors: {r['page_errors']}"
         assert r["requests"] == [], f"{page}: asked the network for {r['requests']}"
+        assert r["navigations"] == [], f"{page}: navigated to {r['navigations']}"
         assert r["broken_images"] == [], f"{page}: images that did not load: {r['broken_images']}"
         assert r["scripts"] == 0, f"{page}: has <script> elements"
         shot = Path(r["screenshot"])
@@ -81,3 +82,27 @@ def test_reports_in_headless_chromium(tmp_path_factory):
     for name in names:
         assert name in index["text"]
     assert "articles\t2" in index["text"] or "articles 2" in index["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.browser
+def test_a_hostile_parameter_navigates_nowhere(tmp_path_factory):
+    _require_browser()
+    from test_reports import HOSTILE, build_hostile_report
+
+    out, result = build_hostile_report(tmp_path_factory)
+    assert result.failed == ["02_actors_and_quotes"]  # co_mention_unit is not a unit
+    check = _load_browser_check()
+    results = check.check_pages(check.report_pages(out), ARTIFACTS / "hostile")
+    for r in results:
+        page = Path(r["page"]).name
+        assert r["navigations"] == [], f"{page}: navigated to {r['navigations']}"
+        assert r["dialogs"] == [], f"{page}: a dialog opened: {r['dialogs']}"
+        assert r["requests"] == [], f"{page}: asked the network for {r['requests']}"
+        assert r["console_errors"] == [], f"{page}: console errors: {r['console_errors']}"
+        assert r["page_errors"] == [], f"{page}: uncaught errors: {r['page_errors']}"
+        assert r["scripts"] == 0, f"{page}: has <script> elements"
+    topics = next(r for r in results if Path(r["page"]).name == "04_topics.html")
+    # on screen as text, where the reader sees it
+    assert " ".join(HOSTILE.split()) in " ".join(topics["text"].split())

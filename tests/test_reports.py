@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import cli, config, reports
+from analysis import cli, config, files, reports
 from analysis.reports import (
     ParameterError,
     ReportError,
@@ -68,6 +68,56 @@ def build_seed_xss_report(tmp_path_factory) -> tuple[Path, Path, reports.RunResu
         result = reports.run_reports([corpus], out, progress=log)
     result.log = log.getvalue()
     return corpus, out, result
+
+
+_HOSTILE_RUNS: dict[Path, tuple[Path, reports.RunResult]] = {}
+
+
+def build_hostile_report(tmp_path_factory) -> tuple[Path, reports.RunResult]:
+    """The seed and XSS report again, with :data:`HOSTILE` as two parameter values.
+
+    Runs into a copy of the seed report's folder, so the notebooks that take neither
+    parameter are reused: 04_topics shows ``group_column`` in its text, and 02 fails on
+    ``co_mention_unit`` (an error page with the value in its traceback). Once per session.
+    """
+    import io
+
+    corpus, seed_out, _ = build_seed_xss_report(tmp_path_factory)
+    out = tmp_path_factory.getbasetemp() / "hostile-report" / "out"
+    if out not in _HOSTILE_RUNS:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(seed_out, out)
+        log = io.StringIO()
+        params = {"group_column": HOSTILE, "co_mention_unit": HOSTILE}
+        with pinned_package_fingerprint():
+            result = reports.run_reports([corpus], out, params, progress=log)
+        result.log = log.getvalue()
+        _HOSTILE_RUNS[out] = (out, result)
+    return _HOSTILE_RUNS[out]
+
+
+def page_text(page: str) -> str:
+    """The text a reader sees on an HTML page (no styles, no title), whitespace collapsed."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.parts, self.hidden = [], 0
+
+        def handle_starttag(self, tag, attrs):
+            self.hidden += tag in ("style", "title")
+
+        def handle_endtag(self, tag):
+            self.hidden -= tag in ("style", "title")
+
+        def handle_data(self, data):
+            if not self.hidden:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    return " ".join("".join(parser.parts).split())
 
 
 _PINNED: list[str] = []
@@ -406,7 +456,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "thesis.docx").write_text("precious")
-    with pytest.raises(ReportError, match="not a report folder"):
+    with pytest.raises(files.OutputFolderError, match=r"mine: holds files .*\(thesis.docx\)"):
         reports.run_reports([config.SEEDS_DIR], out)
     assert (out / "thesis.docx").read_text() == "precious"
 
@@ -671,3 +721,641 @@ def test_second_run_with_nothing_changed_reuses_everything(seed_xss_report, tmp_
     assert "unchanged, reused previous output" in second.log
     assert {p.name: p.read_bytes() for p in out.glob("*.html") if p.name != "index.html"} == pages
     assert second.manifest["started"] >= first.manifest["started"]
+
+
+# --- safe and sturdy: hostile input, other people's folders, full disks, interrupts -----------
+
+#: A parameter value that tries everything: closing a code span, raw HTML that navigates,
+#: re-bases links, runs script, Markdown links and images, entities and mathtext.
+HOSTILE = (
+    (Path(__file__).parent / "fixtures" / "reports" / "hostile_parameter.txt")
+    .read_text(encoding="utf-8")
+    .rstrip("\n")
+)
+
+
+def _cli_run(args, *, cwd=None, env=None, timeout=600):
+    """Run ``python -m analysis ARGS`` in a subprocess and return it (stdout, stderr as text)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *map(str, args)],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"schema": 1, "notebooks": [], "files": ["thesis.docx"]}',
+        "[1, 2, 3]",
+        "not json at all",
+    ],
+    ids=["their-json-object", "json-list", "garbage"],
+)
+def test_a_folder_with_someone_elses_manifest_is_refused(
+    tmp_path, tiny_notebooks, manifest, capsys
+):
+    out = tmp_path / "theirs"
+    out.mkdir()
+    (out / "manifest.json").write_text(manifest)
+    (out / "thesis.docx").write_text("precious")
+    (out / "index.html").write_text("<p>their own page</p>")
+    before = _tree(out)
+    for extra in ([], ["--force"]):  # --force only means "execute everything"
+        code = cli.main(["report", "--notebooks", str(tiny_notebooks), "--out", str(out), *extra])
+        err = capsys.readouterr().err
+        assert code == 1
+        assert f"error: {out}: holds files this tool did not write" in err, err
+        assert _tree(out) == before
+    assert not list(tmp_path.glob(".theirs.*"))
+
+
+def test_refusal_names_the_folder_and_the_option(tmp_path, tiny_notebooks, capsys):
+    out = tmp_path / "theirs"
+    out.mkdir()
+    (out / "manifest.json").write_text("[1]")
+    code = cli.main(["report", "--notebooks", str(tiny_notebooks), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"error: {out}: holds files this tool did not write (manifest.json)" in err
+    assert "Choose another --out" in err and "Traceback" not in err
+
+
+def test_reports_of_an_older_version_are_refused_with_a_hint(tmp_path, tiny_notebooks):
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"schema": 1, "notebooks": []}')
+    (out / "index.html").write_text("old index")
+    with pytest.raises(files.OutputFolderError, match="delete it and run again"):
+        reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert (out / "index.html").read_text() == "old index"
+
+
+@pytest.mark.parametrize("where", ["corpus", "inside", "parent"])
+def test_never_writes_into_the_corpus(tmp_path, tiny_notebooks, where):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(config.SEEDS_DIR / "000_fbdc2a47216796c1.txt", corpus)
+    out = {"corpus": corpus, "inside": corpus / "reports", "parent": tmp_path}[where]
+    before = _tree(tmp_path)
+    with pytest.raises(files.OutputFolderError, match="the tools never write into a corpus"):
+        reports.run_reports([corpus], out, notebooks_dir=tiny_notebooks)
+    assert _tree(tmp_path) == before and not (corpus / "reports").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_fresh_reports_folder_and_re_runs(tiny_notebooks, tmp_path):
+    # The checkout's reports/ holds only README.md on a fresh clone; later runs find the marker.
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "README.md").write_text("generated reports live here\n")
+    first = reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert first.failed == [] and files.is_output_folder(out)
+    assert json.loads((out / files.MARKER).read_text())["kind"] == reports.OUTPUT_KIND
+    (out / "notes.txt").write_text("mine, kept")  # a file added to the marked folder stays
+    second = reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert all(e["reused"] for e in second.manifest["notebooks"])
+    third = reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks, force=True)
+    assert not any(e["reused"] for e in third.manifest["notebooks"])
+    assert (out / "README.md").read_text() == "generated reports live here\n"
+    assert (out / "notes.txt").read_text() == "mine, kept"
+    assert not list(tmp_path.glob(".reports.*"))
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: "[1, 2]",
+        lambda m: "{broken",
+        lambda m: json.dumps(
+            {
+                **m,
+                "files": ["../outside.txt", *m["files"]],
+                "notebooks": [
+                    {**e, "files": ["../outside.txt", *e["files"]]} for e in m["notebooks"]
+                ]
+                + ["not an entry", {"name": 3}],
+            }
+        ),
+    ],
+    ids=["list", "not-json", "names-files-outside"],
+)
+def test_a_damaged_manifest_in_our_folder_is_not_trusted(tiny_notebooks, tmp_path, damage):
+    out = tmp_path / "out"
+    reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    (tmp_path / "outside.txt").write_text("not the runner's")
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(damage(manifest))
+    again = reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert again.failed == []
+    assert not any(e["reused"] for e in again.manifest["notebooks"])
+    assert not (out / "outside.txt").exists()
+    assert (tmp_path / "outside.txt").read_text() == "not the runner's"
+
+
+# --- paths that are not UTF-8 -------------------------------------------------------------------
+
+
+def _non_utf8_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seed = config.SEEDS_DIR / "000_fbdc2a47216796c1.txt"
+    odd = Path(os.fsdecode(bytes(corpus) + b"/caf\xe9.txt"))
+    shutil.copy(seed, corpus)
+    shutil.copy(seed, odd)
+    return corpus, odd
+
+
+def test_corpus_fingerprint_of_a_name_that_is_not_utf8(tmp_path):
+    corpus, odd = _non_utf8_corpus(tmp_path)
+    fp = reports.corpus_fingerprint([corpus])
+    paths = [f["path"] for f in fp["files"]]
+    assert paths == [str(corpus / "000_fbdc2a47216796c1.txt"), str(corpus / "caf\\xe9.txt")]
+    json.dumps(fp, ensure_ascii=False).encode("utf-8")  # writable as it is
+    digest = hashlib.sha256()
+    for f in sorted(corpus.iterdir()):
+        sha = hashlib.sha256(f.read_bytes()).hexdigest()
+        digest.update(bytes(Path(f.name)) + f"\0{f.stat().st_size}\0{sha}\n".encode())
+    assert fp["sha256"] == digest.hexdigest()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_report_on_a_corpus_file_name_that_is_not_utf8(tmp_path, tiny_notebooks):
+    corpus, _ = _non_utf8_corpus(tmp_path)
+    out = tmp_path / "out"
+    result = _cli_run(["report", "--notebooks", tiny_notebooks, "--corpus", corpus, "--out", out])
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    manifest = json.loads((out / "manifest.json").read_bytes().decode("utf-8"))
+    assert [f["path"] for f in manifest["corpus"]["files"]] == [
+        str(corpus / "000_fbdc2a47216796c1.txt"),
+        str(corpus / "caf\\xe9.txt"),
+    ]
+    assert manifest["corpus"]["n_files"] == 2
+    (out / "index.html").read_bytes().decode("utf-8")
+
+
+def test_an_out_path_that_is_not_utf8_is_named(tmp_path, tiny_notebooks, capsys):
+    import os
+
+    out = os.fsdecode(bytes(tmp_path) + b"/r\xe9ports")
+    code = cli.main(["report", "--notebooks", str(tiny_notebooks), "--out", out])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"{tmp_path}/r\\xe9ports: the path is not valid UTF-8" in err
+    assert not Path(out).exists()
+
+
+def test_a_corpus_path_that_is_not_utf8_is_named(tmp_path, tiny_notebooks, capsys):
+    import os
+
+    _, odd = _non_utf8_corpus(tmp_path)
+    code = cli.main(
+        [
+            "report",
+            "--notebooks",
+            str(tiny_notebooks),
+            "--corpus",
+            os.fsdecode(odd),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "caf\\xe9.txt: the path is not valid UTF-8" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_write_summary_replaces_lone_surrogates(tmp_path):
+    got = write_summary({"source": "caf\udce9.txt"}, tmp_path / "s.json")
+    assert got == {"source": "caf\ufffd.txt"}
+    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8")) == got
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def _rendered(markdown: str, before: str = "", after: str = "") -> str:
+    """Render like the HTML reports do; return the text between ``before`` and ``after``.
+
+    Fails when the paragraph holds anything but that text: no tag, no link, no code span.
+    """
+    import html
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    rendered = markdown2html_mistune(markdown)
+    head, tail = f"<p>{before}", f"{after}</p>\n"
+    assert rendered.startswith(head) and rendered.endswith(tail), rendered
+    inner = rendered[len(head) : -len(tail)]
+    assert "<" not in inner, rendered
+    return html.unescape(inner)
+
+
+_MARKDOWN_PIECES = [
+    *"ab <>&\"'`*_{}[]()#+-.!|~:$\\=^%@/;\n\t09",
+    "http://", "www.", "&amp;", "&#x41;", "<b>", "</b>", '<meta http-equiv="refresh">',
+    "\\(", "$$", "```", "~~~", "1.", "- ", "> ", "    ", "[x]", "![a](b)", "<http://a.b>",
+    "a@b.co", "<!--", "-->", "<![CDATA[", "===", "---",
+]  # fmt: skip
+
+
+def test_escape_markdown_shows_any_text_as_written():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=14).map("".join))
+    def check(text):
+        shown = " ".join(text.split())
+        if shown:
+            assert _rendered(escape_markdown(text)) == shown
+        code = f"in {reports.markdown_code(text)} here"
+        assert _rendered(code, "in <code>", "</code> here") == shown
+
+    check()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x` <b>", "<code>x\\` &lt;b&gt;</code>"),
+        ("", "<code></code>"),
+        ("$x$", "<code>\\$x\\$</code>"),
+    ],
+)
+def test_markdown_code(text, expected):
+    assert reports.markdown_code(text) == expected
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '<meta http-equiv="refresh" content="0;url=index.html">',
+        '<base href="https://example.org/">',
+        "<script>alert(1)</script>",
+        '<iframe src="index.html"></iframe>',
+        '<object data="x.swf"></object>',
+        '<embed src="x.swf">',
+        '<form action="https://example.org/"><input name="q"><button>go</button></form>',
+        "<img src=x onerror=alert(1)>",
+        '<p onclick="alert(1)">click</p>',
+        '<a href="javascript:alert(1)">link</a>',
+        '<a href=" JaVaScRiPt:alert(1)">link</a>',
+        '<svg><a xlink:href="javascript:alert(1)">x</a></svg>',
+        '<link rel="stylesheet" href="https://example.org/x.css">',
+        '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+        "<!-- <script>alert(1)</script> -->",
+    ],
+)
+def test_sanitize_html_leaves_nothing_active(fragment):
+    assert reports.unsafe_markup(fragment) or fragment.startswith("<!--")
+    clean = reports.sanitize_html(f"<p>before</p>{fragment}<p>after</p>")
+    assert reports.unsafe_markup(clean) == [], clean
+    assert "before" in clean and "after" in clean
+
+
+def test_sanitize_html_keeps_tables_styles_and_links():
+    table = show_table(_xss_frame(), caption="<b>caption</b>").data
+    assert reports.sanitize_html(table) == table  # show_table's output passes unchanged
+    link = '<p><a href="https://example.org/" title="t">a link</a> <a href="#top">up</a></p>'
+    assert reports.sanitize_html(link) == link
+
+
+def test_unsafe_markup_accepts_a_report_page_template():
+    page = reports._error_page("01_x", "<meta http-equiv=refresh content=0>")
+    assert reports.unsafe_markup(page) == []
+    assert reports.unsafe_markup(page.replace("<h1>", "<h1 onclick=x>")) == ["<h1 onclick=...>"]
+
+
+def test_export_html_drops_active_markup_from_outputs(tmp_path):
+    from IPython.display import Markdown
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("hidden")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/markdown": Markdown(f"Keyness needs `{HOSTILE}`").data, "text/plain": "m"},
+        ),
+        nbformat.v4.new_output("display_data", data={"text/html": HOSTILE, "text/plain": "h"}),
+        nbformat.v4.new_output(
+            "display_data", data={"application/javascript": "alert(1)", "text/plain": "js"}
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "w"},
+        ),
+        nbformat.v4.new_output(
+            "display_data", data={"text/vnd.mermaid": "graph TD; A-->B <script>", "text/plain": ""}
+        ),
+    ]
+    nb.cells = [cell]
+    src = tmp_path / "r.ipynb"
+    nbformat.write(nb, str(src))
+    page = reports.export_html(src, tmp_path / "r.html").read_text()
+    assert reports.unsafe_markup(page) == []
+    assert 'http-equiv="refresh"' not in page and "<base" not in page
+    assert "alert(1)</script>" not in page
+    assert "<img" not in page  # nothing embedded (a local file) or fetched
+    assert reports.remote_resources(page) == []
+    assert "Keyness needs" in page
+
+
+@pytest.mark.parametrize("name", ["summary_path", "corpus"], ids=["an-output-path", "the-corpus"])
+def test_parameters_the_runner_sets_are_refused(tmp_path, capsys, name):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.json"
+    code = cli.main(["report", "--out", str(out), "-p", f"{name}={elsewhere}"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"error: -p {name}=...: " in err and "not with -p" in err
+    assert not out.exists() and not elsewhere.exists()
+
+
+def test_listing_says_which_parameters_the_runner_sets(capsys):
+    assert cli.main(["report", "--list"]) == 0
+    listing = capsys.readouterr().out
+    lines = [line for line in listing.splitlines() if line.strip().startswith("summary_path:")]
+    assert lines and all("[set by the runner, not with -p]" in line for line in lines)
+
+
+def test_a_parameter_that_is_not_utf8_is_refused(tmp_path, capsys):
+    code = cli.main(["report", "--out", str(tmp_path / "out"), "-p", "group_column=a\udce9"])
+    assert code == 2
+    assert "group_column=" in capsys.readouterr().err
+
+
+# --- relative paths, full disks, interrupts, stale temporary folders -----------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_relative_paths_are_relative_to_the_callers_folder(tmp_path):
+    work = tmp_path / "work"
+    nbs = work / "nbs"
+    make_notebook(
+        nbs / "01_where.ipynb",
+        'corpus = "seeds"',
+        "from analysis import config\nfrom analysis.reports import write_summary\n"
+        "write_summary({'corpus': corpus, 'cache': str(config.CACHE_DIR)})",
+    )
+    make_notebook(
+        nbs / "02_plain.ipynb",
+        "n = 1",
+        "from analysis.reports import write_summary\nwrite_summary({'n': n})",
+    )
+    (work / "corpus").mkdir()
+    shutil.copy(config.SEEDS_DIR / "000_fbdc2a47216796c1.txt", work / "corpus")
+    before = sorted(p.name for p in nbs.iterdir())
+    result = _cli_run(
+        ["report", "--notebooks", "nbs", "--corpus", "corpus", "--out", "myreports"],
+        cwd=work,
+        env={"NEWS_ANALYSIS_CACHE": "relcache"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = work / "myreports"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [e["outcome"] for e in manifest["notebooks"]] == ["ok", "ok"]
+    where = json.loads((out / "01_where.summary.json").read_text())
+    assert where == {"corpus": str(work / "corpus"), "cache": str(work / "relcache")}
+    assert sorted(p.name for p in nbs.iterdir()) == before  # no junk beside the notebooks
+    assert sorted(p.name for p in work.iterdir()) == ["corpus", "myreports", "nbs", "relcache"]
+
+
+def _fail_writes(monkeypatch, fragment: str) -> None:
+    """Make every write whose temporary name contains ``fragment`` fail with ENOSPC."""
+    import errno
+
+    real_bytes, real_text = Path.write_bytes, Path.write_text
+
+    def full(real):
+        def write(self, *args, **kwargs):
+            if fragment in self.name:
+                raise OSError(errno.ENOSPC, "No space left on device", str(self))
+            return real(self, *args, **kwargs)
+
+        return write
+
+    monkeypatch.setattr(Path, "write_bytes", full(real_bytes))
+    monkeypatch.setattr(Path, "write_text", full(real_text))
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.parametrize("where", ["index", "page", "papermill"])
+def test_a_full_disk_is_a_clear_error_and_keeps_the_previous_reports(
+    tiny_notebooks, tmp_path, monkeypatch, capsys, where
+):
+    import errno
+
+    out = tmp_path / "out"
+    reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    before = _tree(out)
+    if where == "papermill":
+        from papermill.iorw import LocalHandler
+
+        def full(self, buf, path):
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+
+        monkeypatch.setattr(LocalHandler, "write", full)
+    else:
+        _fail_writes(monkeypatch, {"index": ".index.html.", "page": ".02_beta.html."}[where])
+    with pinned_package_fingerprint():
+        code = cli.main(
+            [
+                "report",
+                "--notebooks",
+                str(tiny_notebooks),
+                "--corpus",
+                str(config.SEEDS_DIR),
+                "--out",
+                str(out),
+                "--force",
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert f"error: {out}: no space left on the device" in err, err
+    assert "the previous reports are unchanged" in err
+    named = {"index": "index.html", "page": "02_beta.html", "papermill": "01_alpha.ipynb"}
+    assert named[where] in err
+    assert "Traceback" not in err
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "out"]
+
+
+def _kernels_of(pid: int) -> list:
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for child in children:
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _gone(process) -> bool:
+    import psutil
+
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_an_interrupt_kills_the_kernel_and_keeps_the_previous_reports(tmp_path, signum):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    nbs = tmp_path / "nbs"
+    make_notebook(
+        nbs / "01_quick.ipynb",
+        "n = 1",
+        "from analysis.reports import write_summary\nwrite_summary({'n': n})",
+    )
+    make_notebook(
+        nbs / "02_slow.ipynb",
+        "pause = 0  # seconds",
+        "import time\ntime.sleep(pause)\n"
+        "from analysis.reports import write_summary\nwrite_summary({'pause': pause})",
+    )
+    out = tmp_path / "out"
+    args = [
+        "-m",
+        "analysis",
+        "report",
+        "--notebooks",
+        str(nbs),
+        "--corpus",
+        str(config.SEEDS_DIR),
+        "--out",
+        str(out),
+    ]
+    first = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    before = _tree(out)
+
+    run = subprocess.Popen(
+        [sys.executable, *args, "-p", "pause=300", "--force"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        kernels = []
+        # the second notebook's kernel: the first one's has come and gone
+        while time.monotonic() < deadline and run.poll() is None:
+            # 01_quick's page is written after its kernel has gone: a kernel now is 02_slow's
+            kernels = (
+                _kernels_of(run.pid) if list(tmp_path.glob(".out.tmp-*/01_quick.html")) else []
+            )
+            if kernels:
+                break
+            time.sleep(0.5)
+        assert kernels, "the kernel of 02_slow never started"
+        time.sleep(2)  # inside time.sleep(pause) by now
+        os.kill(run.pid, getattr(signal, signum))
+        _, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+    assert run.returncode == 130, err
+    assert "interrupted; the previous output is unchanged" in err
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while not all(_gone(k) for k in kernels) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert all(_gone(k) for k in kernels), "the kernel outlived the run"
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "out"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_temporary_folders_of_dead_runs_are_removed(tiny_notebooks, tmp_path):
+    import os
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    out = tmp_path / "out"
+    stale = [tmp_path / f".out.tmp-{dead.pid}-0123abcd", tmp_path / f".out.old-{dead.pid}-4567ef01"]
+    alive = tmp_path / f".out.tmp-{os.getppid()}-89abcdef"  # a run still going: kept
+    for folder in [*stale, alive]:
+        folder.mkdir()
+        (folder / "index.html").write_text("half a run")
+    reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
+    assert not any(p.exists() for p in stale)
+    assert alive.is_dir()
+
+
+def test_file_plumbing_has_one_home():
+    # Atomic writes, swaps, stale folders, digests and JSON reading live in analysis.files.
+    for name in (
+        "_write_text_atomic",
+        "_swap_in",
+        "_remove_stale_temp_folders",
+        "_pid_alive",
+        "_sha256_file",
+        "_digest",
+        "_read_json",
+        "_check_out_folder",
+    ):
+        assert not hasattr(reports, name), name
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_hostile_parameter_values_are_shown_as_text(tmp_path_factory):
+    out, result = build_hostile_report(tmp_path_factory)
+    entries = _entries(result.manifest)
+    assert result.failed == ["02_actors_and_quotes"], [e["error"] for e in entries.values()]
+    assert "ValueError" in entries["02_actors_and_quotes"]["error"]
+    assert entries["01_corpus_overview"]["reused"] and entries["03_sentiment"]["reused"]
+    for page_path in sorted(out.glob("*.html")):
+        page = page_path.read_text(encoding="utf-8")
+        assert reports.unsafe_markup(page) == [], page_path.name
+        assert reports.remote_resources(page) == [], page_path.name
+        assert "<img src=x" not in page and "<iframe" not in page, page_path.name
+    shown = " ".join(HOSTILE.split())
+    topics = page_text((out / "04_topics.html").read_text(encoding="utf-8"))
+    assert f"Keyness needs two groups in {shown}; this corpus has fewer." in topics
+    assert HOSTILE.split("`")[1].strip() in page_text(
+        (out / "02_actors_and_quotes.html").read_text(encoding="utf-8")
+    )
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert reports.unsafe_markup(index) == [] and "&lt;meta http-equiv=" in index

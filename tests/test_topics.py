@@ -1,9 +1,10 @@
-"""Tests of analysis.terms and analysis.topics: terms, NPMI, diversity, the estimator, matching, comparison, CLI."""
+"""Tests of analysis.terms, analysis.topics and analysis.compare: terms, NPMI, diversity, the estimator, matching, comparison, CLI."""
 
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,6 @@ from analysis.topics import (
     extract_terms,
     fit_slices,
     group_keyness,
-    keyness,
     kwic,
     match_topics,
     npmi,
@@ -230,7 +230,8 @@ def test_terms_table_input_matches_text_input(seed_article, seed_doc):
     from_table = TopicModel(n_topics=3, unit="paragraph").fit(table)
     from_text = TopicModel(n_topics=3, unit="paragraph").fit(seed_article)
     assert from_table.top_terms_ == from_text.top_terms_
-    assert from_table.labels_ == from_text.labels_
+    # The same labels; only the text tells how a term is written ("General" as a title).
+    assert [x.lower() for x in from_table.labels_] == [x.lower() for x in from_text.labels_]
 
 
 def test_rare_phrases_count_as_their_words():
@@ -297,6 +298,172 @@ def test_topic_label(terms, actors, expected):
     assert topic_label(terms, frozenset(actors)) == expected
 
 
+# -- actors merged, labels as the text writes them, scores, the k grid ------------------------
+
+
+@pytest.fixture(scope="module")
+def actor_articles(fixtures_dir):
+    """Four trade stories that write both "U.S." and "United States", and four on OPEC."""
+    from analysis.corpus import load_corpus
+
+    articles, _ = load_corpus([fixtures_dir / "topics_actors.jsonl"])
+    return articles
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # (surface form, term): the actors table's merges apply, offsets cover the words kept
+        ("The U.S. and the United States met.", [("U.S.", "united_states"), ("United States", "united_states"), ("met", "meet")]),
+        ("Officials in the US and Britain met.", [("Officials", "official"), ("US", "united_states"), ("Britain", "united_kingdom"), ("met", "meet")]),
+        ("GATT talks resumed as OPEC met.", [("GATT", "gatt"), ("talks", "talk"), ("resumed", "resume"), ("OPEC", "opec"), ("met", "meet")]),
+        ("Officials in the White House said so.", [("Officials", "official"), ("White House", "white_house")]),
+    ],
+)  # fmt: skip
+def test_terms_merge_actors_as_the_actors_table_does(nlp, text, expected):
+    spans = list(term_spans(nlp(text)))
+    assert [(text[s:e], term) for s, e, term, _ in spans] == expected
+
+
+def test_merged_actor_is_one_term_and_its_name_labels_the_topic(actor_articles):
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    vocabulary = set(model.vocabulary_)
+    assert "united_states" in vocabulary and "u_s" not in vocabulary
+    assert "united_states" in model.actors_
+    trade = next(i for i, t in enumerate(model.top_terms_) if "gatt" in t)
+    assert model.top_terms_[trade][0] == "united_states"  # "U.S." and "United States" add up
+    assert model.labels_[trade].startswith("United States")
+    assert "U S" not in " ".join(model.labels_)
+
+
+def test_labels_take_the_texts_casing(actor_articles):
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    assert model.term_forms_["gatt"] == "GATT" and model.term_forms_["opec"] == "OPEC"
+    assert model.term_forms_["saudi_arabia"] == "Saudi Arabia"
+    assert model.term_forms_["tariff"] == "tariff"  # a plain word stays as written
+    oil = next(i for i, t in enumerate(model.top_terms_) if "opec" in t)
+    assert model.labels_[oil].startswith("OPEC")
+    assert "Gatt" not in " ".join(model.labels_) and "Opec" not in " ".join(model.labels_)
+    table = model.topic_table()
+    assert "GATT" in table["top_terms_display"].str.cat()
+    # Terms themselves stay lower-case keys.
+    assert all(t == t.lower() for terms in model.top_terms_ for t in terms)
+    assert "gatt" in table["top_terms"].str.cat(sep=" ").split()
+
+
+def _term_doc(text: str, terms: list[tuple[str, str]]):
+    """A TermDoc of ``(term, surface form)`` pairs found in ``text`` in order."""
+    from analysis.terms import TermDoc
+
+    starts, pos = [], 0
+    for _, form in terms:
+        pos = text.index(form, pos)
+        starts.append(pos)
+        pos += len(form)
+    ends = [s + len(f) for s, (_, f) in zip(starts, terms, strict=True)]
+    return TermDoc(tuple(t for t, _ in terms), tuple(starts), tuple(ends))
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "expected"),
+    [
+        # "Police" opens both its sentences; "Nato" opens one sentence, "NATO" two.
+        (
+            "Police said so. Police came. The police left. Nato met. NATO said. NATO went.",
+            [("police", "Police"), ("police", "Police"), ("police", "police")]
+            + [("nato", "Nato"), ("nato", "NATO"), ("nato", "NATO")],
+            {"police": "police", "nato": "NATO"},
+        ),
+        # Rows of a Reuters earnings table open indented lines; a wrapped line does not.
+        (
+            "Shr 12 cts vs 10 cts\n    Net 1,234 vs 1,000\n    Net 5 vs 4\nThe quarter's\nnet was up.",
+            [("net", "Net"), ("net", "Net"), ("net", "net")],
+            {"net": "net"},
+        ),
+        # Only sentence starts: they are all there is.
+        ("Tariffs rose.", [("tariff", "Tariffs")], {"tariff": "tariff"}),
+        ("Gatt met.", [("gatt", "Gatt")], {"gatt": "Gatt"}),
+    ],
+)
+def test_surface_forms_skip_sentence_and_row_starts(text, terms, expected):
+    from analysis.topics import count_surface_forms, display_forms
+
+    counts = count_surface_forms([text], [_term_doc(text, terms)])
+    assert display_forms(counts, list(expected)) == expected
+
+
+def test_labels_are_the_same_fitted_in_memory_streamed_or_from_the_store(actor_articles, tmp_path):
+    from analysis.store import extract_corpus
+    from analysis.topics import store_batches
+
+    memory = TopicModel(n_topics=2).fit(actor_articles)
+    texts = TopicModel(n_topics=2).fit_stream(lambda: iter([actor_articles]), batch_units=4)
+    extract_corpus(actor_articles, tmp_path / "store", tables=("terms",), workers=1, cache_dir=None)
+    store = TopicModel(n_topics=2).fit_stream(store_batches(tmp_path / "store"), batch_units=4)
+    for model in (texts, store):
+        # MiniBatchNMF ranks a few terms differently; every term is shown the same way.
+        shared = set(model.term_forms_) & set(memory.term_forms_)
+        assert {"gatt", "opec", "united_states", "tariff"} <= shared
+        assert {t: model.term_forms_[t] for t in shared} == {
+            t: memory.term_forms_[t] for t in shared
+        }
+        assert {x.split(":")[0] for x in model.labels_} == {
+            "OPEC, Saudi Arabia",
+            "United States, Japan",
+        }
+
+
+def test_topics_csv_rank_follows_the_score(actor_articles, tmp_path):
+    from analysis.topics import term_scores, write_outputs
+
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    write_outputs(model, tmp_path)
+    frame = pd.read_csv(tmp_path / "topics.csv")
+    assert list(frame.columns) == ["topic", "rank", "term", "weight", "score"]
+    for _, topic in frame.groupby("topic"):
+        assert topic["rank"].tolist() == list(range(1, len(topic) + 1))
+        assert topic["score"].is_monotonic_decreasing
+        # The score weighs the factorisation weight by exclusivity (a share, at most 1).
+        assert (topic["score"] <= topic["weight"] + 1e-12).all()
+    weight, score = term_scores(model.components_, model.exclusivity)
+    col = {t: i for i, t in enumerate(model.vocabulary_)}
+    first = frame.iloc[0]
+    assert first["score"] == pytest.approx(score[0, col[first["term"]]])
+    assert first["weight"] == pytest.approx(weight[0, col[first["term"]]])
+    # Without exclusivity the score is the weight.
+    plain = TopicModel(n_topics=2, exclusivity=0).fit(actor_articles).topics_frame()
+    assert plain["score"].tolist() == plain["weight"].tolist()
+
+
+def _planted_units(n: int, themes: int = 5, seed: int = 0) -> list[list[str]]:
+    """``n`` term lists, each of 20 words of one of ``themes`` planted vocabularies."""
+    rng = np.random.default_rng(seed)
+    words = [[f"w{t}_{i}" for i in range(12)] for t in range(themes)]
+    return [list(rng.choice(words[i % themes], size=20)) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("n_units", "grid"),
+    [
+        (81, [2, 3, 4, 5, 6, 7, 8, 9]),  # was 3, 5, 8
+        (30, [2, 3, 4, 5]),
+        (10, [2, 3]),
+    ],
+)
+def test_auto_k_tries_every_k_a_small_corpus_supports(n_units, grid):
+    units = _planted_units(n_units)
+    model = TopicModel(n_topics="auto", max_iter=200).fit(units)
+    assert model.k_scores_["k"].tolist() == grid
+    again = TopicModel(n_topics="auto", max_iter=200).fit(units)
+    assert again.n_topics_ == model.n_topics_ and again.top_terms_ == model.top_terms_
+
+
+def test_auto_k_grid_is_fine_then_coarse():
+    from analysis.topics import DEFAULT_K_GRID
+
+    assert list(DEFAULT_K_GRID) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20]
+
+
 # -- stability --------------------------------------------------------------------------------
 
 
@@ -350,17 +517,6 @@ def test_prevalence_by_month_and_by_column(token_articles):
     assert sorted(by_outlet["group"].unique()) == ["afp", "reuters"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         prevalence(model, token_articles, by="nope")
-
-
-def test_keyness_log_likelihood_and_chi2():
-    # "a": 10 of 100 tokens in the target, 2 of 100 in the reference.
-    target = [["a"] * 10 + ["z"] * 90]
-    reference = [["a"] * 2 + ["z"] * 98]
-    row = keyness(target, reference, min_count=1).set_index("term").loc["a"]
-    assert row["log_likelihood"] == pytest.approx(5.8221, abs=1e-4)
-    assert row["chi2"] == pytest.approx(5.6738, abs=1e-4)
-    assert row["log_ratio"] == pytest.approx(math.log2(5))
-    assert row["key_for"] == "target"
 
 
 def test_group_keyness_finds_the_theme(token_articles):
@@ -427,7 +583,8 @@ def test_cli_writes_the_three_files(tmp_path, fixtures_dir):
     )
     assert code == 0
     topics = pd.read_csv(tmp_path / "topics.csv")
-    assert list(topics.columns) == ["topic", "rank", "term", "weight"] and len(topics) == 30
+    assert list(topics.columns) == ["topic", "rank", "term", "weight", "score"]
+    assert len(topics) == 30
     doc_topics = pd.read_csv(tmp_path / "doc_topics.csv")
     assert list(doc_topics.columns) == ["article_id", "topic", "weight"]
     assert doc_topics["article_id"].nunique() == 18
@@ -670,3 +827,260 @@ def test_cli_needs_paths_or_a_store(tmp_path):
     from analysis.cli import main
 
     assert main(["topics", "-o", str(tmp_path)]) == 1
+
+
+# -- the package split: old names, stages as objects, one fit core, atomic files ----------------
+
+#: Every public name of the former single module analysis/topics.py (and the private helpers
+#: tests imported from it), with the module that now defines it.
+FORMER_NAMES = {
+    "METHODS": "analysis.topics.params",
+    "UNITS": "analysis.topics.params",
+    "STREAM_EPOCHS": "analysis.topics.params",
+    "STREAM_BATCH_UNITS": "analysis.topics.params",
+    "DEFAULT_K_GRID": "analysis.topics.params",
+    "TopicModel": "analysis.topics.model",
+    "topic_label": "analysis.topics.model",  # defined in analysis.topics.labels
+    "npmi": "analysis.topics.coherence",
+    "diversity": "analysis.topics.coherence",
+    "term_uniqueness": "analysis.topics.coherence",
+    "store_batches": "analysis.topics.stream",
+    "match_topics": "analysis.topics.align",
+    "fit_slices": "analysis.topics.align",
+    "write_outputs": "analysis.topics.outputs",
+    "extract_terms": "analysis.terms",
+    "prevalence": "analysis.compare",
+    "keyness": "analysis.compare",
+    "group_keyness": "analysis.compare",
+    "kwic": "analysis.compare",
+    "collocations": "analysis.compare",
+    "_resolve_df": "analysis.topics.vectorizer",
+    "_split_rare_phrases": "analysis.topics.vectorizer",
+}
+
+
+@pytest.mark.parametrize(("name", "home"), sorted(FORMER_NAMES.items()))
+def test_former_names_still_import_from_analysis_topics(name, home):
+    import importlib
+
+    namespace: dict = {}
+    exec(f"from analysis.topics import {name}", namespace)
+    assert namespace[name] is getattr(importlib.import_module(home), name)
+
+
+def test_package_table_points_at_the_defining_modules():
+    import importlib
+
+    import analysis
+
+    topic_names = set(FORMER_NAMES) | {"doc_terms", "TermVectorizer"}
+    entries = {n: m for n, m in analysis._EXPORTS.items() if n in topic_names}
+    assert {"TopicModel", "npmi", "prevalence", "extract_terms", "TermVectorizer"} <= set(entries)
+    for name, module in entries.items():
+        assert name in vars(importlib.import_module(module)), (name, module)
+        assert getattr(analysis, name) is getattr(importlib.import_module(module), name)
+
+
+def test_topics_command_module_imports_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, analysis.cli.topics, analysis.topics.params; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'sklearn', 'scipy', 'spacy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_no_topics_module_is_above_800_lines():
+    root = config.PROJECT_DIR / "analysis"
+    files = [*sorted((root / "topics").glob("*.py")), root / "compare.py", root / "cli/topics.py"]
+    assert len(files) >= 10
+    sizes = {f.name: len(f.read_text(encoding="utf-8").splitlines()) for f in files}
+    assert max(sizes.values()) <= 800, sizes
+
+
+def _fitted_attributes(model) -> set[str]:
+    return {n for n in vars(model) if n.endswith("_") and not n.startswith("_")}
+
+
+def test_init_stores_the_arguments_and_fit_sets_every_attribute(token_articles):
+    from sklearn.base import clone
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import NotFittedError
+
+    from analysis.topics import TermVectorizer
+
+    vec, est = TermVectorizer(min_df=2), NMF(init="nndsvda")
+    model = TopicModel(n_topics="auto", tokens="whitespace", vectorizer=vec, estimator=est)
+    assert set(vars(model)) == set(model.get_params(deep=False))
+    assert model.get_params()["vectorizer"] is vec and model.get_params()["estimator"] is est
+    with pytest.raises(NotFittedError):
+        model.transform(token_articles)
+    assert clone(model).get_params()["vectorizer"] is not vec
+    assert model.fit(token_articles) is model
+    expected = {
+        "vectorizer_", "estimator_", "method_", "vocabulary_", "tfidf_", "k_scores_",
+        "components_", "n_topics_", "topic_ids_", "top_terms_", "topic_npmi_", "npmi_",
+        "diversity_", "topic_uniqueness_", "unit_topics_", "units_", "article_ids_",
+        "n_units_", "n_articles_", "actors_", "labels_", "term_forms_",
+        "stability_",
+    }  # fmt: skip
+    assert _fitted_attributes(model) == expected
+    # The stages given are cloned, never fitted in place.
+    assert not hasattr(vec, "vocabulary_") and not hasattr(est, "components_")
+    assert model.k_scores_ is not None and model.method_ == "NMF"
+    # A refit with a fixed k leaves nothing of the scan behind.
+    model.set_params(n_topics=2).fit(token_articles)
+    assert model.k_scores_ is None and model.n_topics_ == 2
+
+
+def test_fit_and_fit_stream_set_the_same_attributes(terms_store):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    memory = TopicModel(n_topics="auto", unit="paragraph").fit(frame)
+    stream = TopicModel(n_topics="auto", unit="paragraph").fit_stream(store_batches(store))
+    assert _fitted_attributes(memory) == _fitted_attributes(stream)
+    # One k scan: the same grid and the same rule for the best k.
+    assert memory.k_scores_["k"].tolist() == stream.k_scores_["k"].tolist() == [2, 3, 4]
+    for model in (memory, stream):
+        ranked = model.k_scores_.sort_values(["quality", "k"], ascending=[False, True])
+        assert model.n_topics_ == int(ranked.iloc[0]["k"])
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_too_many_topics_warns_at_the_callers_line(terms_store, streamed):
+    from analysis.topics import store_batches
+
+    store, frame, _ = terms_store
+    model = TopicModel(n_topics=40)
+    with pytest.warns(UserWarning, match="n_topics=40 is more than 18") as record:
+        if streamed:
+            model.fit_stream(store_batches(store))
+        else:
+            model.fit(frame)
+    assert record[0].filename == __file__
+    assert model.n_topics_ == 18
+
+
+@pytest.mark.parametrize(
+    ("stage", "method"),
+    [
+        ("estimator object", "nmf"),
+        ("estimator factory", "nmf"),
+        ("estimator object", "lda"),
+        ("vectorizer object", "nmf"),
+    ],
+)
+def test_stages_given_as_objects_equal_the_method_shortcut(token_articles, stage, method):
+    from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+    from analysis.topics import TermVectorizer
+
+    def nmf(k=None):
+        return NMF(n_components=k or 1, init="nndsvda", max_iter=400, random_state=0)
+
+    lda = LatentDirichletAllocation(learning_method="batch", max_iter=100, random_state=0)
+    shortcut = TopicModel(n_topics=3, method=method, tokens="whitespace").fit(token_articles)
+    params = {"n_topics": 3, "tokens": "whitespace"}
+    if stage == "estimator object" and method == "lda":
+        params |= {"estimator": lda, "vectorizer": TermVectorizer(weighting="count")}
+    elif stage == "estimator object":
+        params["estimator"] = nmf()
+    elif stage == "estimator factory":
+        params["estimator"] = nmf
+    else:
+        params["vectorizer"] = TermVectorizer()
+    staged = TopicModel(**params).fit(token_articles)
+    assert staged.top_terms_ == shortcut.top_terms_
+    np.testing.assert_array_equal(staged.components_, shortcut.components_)
+    np.testing.assert_array_equal(staged.article_topics(), shortcut.article_topics())
+
+
+def test_a_scikit_learn_vectorizer_stands_in_for_the_default(token_articles):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # TfidfVectorizer is CountVectorizer + TfidfTransformer: with the same (absent) limits the
+    # default vectorizer gives the same matrix, hence the same topics.
+    custom = TopicModel(
+        n_topics=3,
+        tokens="whitespace",
+        vectorizer=TfidfVectorizer(analyzer=list, sublinear_tf=True),
+    ).fit(token_articles)
+    default = TopicModel(
+        n_topics=3, tokens="whitespace", min_df=1, max_df=1.0, max_features=None
+    ).fit(token_articles)
+    assert custom.vocabulary_.tolist() == default.vocabulary_.tolist()
+    assert custom.top_terms_ == default.top_terms_
+    np.testing.assert_allclose(custom.components_, default.components_, rtol=1e-9, atol=1e-12)
+    mix = custom.transform(token_articles)
+    np.testing.assert_allclose(mix, default.transform(token_articles), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"estimator": object()}, TypeError, "estimator must be a scikit-learn factorisation"),
+        ({"vectorizer": object()}, TypeError, "vectorizer must have fit_transform"),
+    ],
+)
+def test_bad_stages_are_named(token_articles, params, error, message):
+    with pytest.raises(error, match=message):
+        TopicModel(n_topics=2, tokens="whitespace", **params).fit(token_articles)
+
+
+def test_fit_stream_names_the_stage_it_cannot_stream_with(terms_store):
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from analysis.topics import store_batches
+
+    store, _, _ = terms_store
+    with pytest.raises(TypeError, match="fitted from counted frequencies.*CountVectorizer"):
+        TopicModel(n_topics=2, vectorizer=CountVectorizer(analyzer=list)).fit_store(store)
+    with pytest.raises(TypeError, match="needs an estimator with partial_fit; NMF has none"):
+        TopicModel(n_topics=2, estimator=NMF()).fit_stream(store_batches(store))
+
+
+def test_write_outputs_leaves_the_old_file_when_a_write_fails(token_articles, tmp_path):
+    from analysis.topics import write_outputs
+
+    model = TopicModel(n_topics=3, tokens="whitespace").fit(token_articles)
+    write_outputs(model, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {"topics.csv", "doc_topics.csv", "metrics.json"}
+
+    class HalfWritten:
+        def to_csv(self, path, index=False):
+            Path(path).write_text("article_id,topic,weight\nt00,")
+            raise OSError(28, "No space left on device")
+
+    model.doc_topics_frame = HalfWritten
+    with pytest.raises(OSError, match="no space left"):
+        write_outputs(model, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_stream_doc_topics_file_appears_only_when_complete(terms_store, tmp_path, monkeypatch):
+    from analysis.topics import store_batches, stream
+
+    store, _, _ = terms_store
+    path = tmp_path / "doc_topics.csv"
+    path.write_text("the previous run's rows\n")
+    calls = []
+    rows = stream._doc_topics_rows
+
+    def fail_on_the_second_part(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return rows(*args)
+
+    monkeypatch.setattr(stream, "_doc_topics_rows", fail_on_the_second_part)
+    with pytest.raises(KeyboardInterrupt):
+        TopicModel(n_topics=3).fit_stream(store_batches(store), doc_topics=path)
+    assert [p.name for p in tmp_path.iterdir()] == ["doc_topics.csv"]
+    assert path.read_text() == "the previous run's rows\n"

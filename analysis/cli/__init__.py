@@ -20,7 +20,7 @@ COMMAND_MODULES = (
     "analysis.reports",
     "analysis.sentiment",
     "analysis.target",
-    "analysis.topics",
+    "analysis.cli.topics",
 )
 #: Set to 1 to see the Python traceback of an unexpected error instead of a one-line message.
 DEBUG_ENV = "NEWS_ANALYSIS_DEBUG"
