@@ -283,6 +283,7 @@ class FeatureCache:
         self.dir = self.root / pipeline
         self.problems: dict[str, list] = {}
         self._writable = True
+        self._reported: set[str] = set()  # keys whose entry get() already reported
 
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.json.gz"
@@ -295,15 +296,19 @@ class FeatureCache:
         path = self._path(key)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            # NotADirectory: the cache folder is a file. No entry to read; put() reports that
+            # the folder cannot be written, once.
             return None
         except OSError as exc:
             self._problem("unreadable", f"{path}: cannot be read ({exc.strerror or exc})")
+            self._reported.add(key)
             return None
         try:
             stored = decode_cache_entry(data)
         except CacheEntryError as exc:
             self._problem("damaged", f"{path}: {exc}")
+            self._reported.add(key)
             return None
         return {t: [{"article_id": article_id, **r} for r in rows] for t, rows in stored.items()}
 
@@ -325,11 +330,21 @@ class FeatureCache:
             files.remove_stale(path)  # a temporary entry of a worker that was killed
             files.write_bytes(path, data)
         except OSError as exc:
+            if exc.errno in _ENTRY_ERRNOS:
+                # Something else sits at this entry's name (a folder): only this entry is lost.
+                # It is the problem get() already reported for it, so it is not counted twice.
+                if key not in self._reported:
+                    self._problem("unwritable", f"{path}: cannot be written ({exc.strerror})")
+                return False
             # Read-only, full or not a folder: stop trying for this chunk (one failed write).
             self._writable = False
             self._problem("unwritable", f"{self.root}: cannot be written ({exc.strerror or exc})")
             return False
         return True
+
+
+#: Errors of renaming an entry into place that concern that one name, not the cache folder.
+_ENTRY_ERRNOS = frozenset({errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST})
 
 
 # --- the unit of work -----------------------------------------------------------------------------

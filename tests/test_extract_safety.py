@@ -26,6 +26,7 @@ from analysis.nlp import MAX_PUNCT_RUN, normalise_for_parse, parse, split_points
 from analysis.store import (
     FeatureCache,
     _unify_parts,
+    article_key,
     decode_cache_entry,
     encode_cache_entry,
     extract_corpus,
@@ -563,6 +564,27 @@ def test_damaged_cache_entries_are_misses_with_one_warning(tmp_path, how, capsys
     _assert_same_tables(tmp_path / "fresh", tmp_path / "again", SMALL + ("articles",))
 
 
+def test_an_entry_that_cannot_be_replaced_costs_only_that_entry(tmp_path, capsys):
+    # A folder sitting at the first article's entry name: that article is parsed again, and the
+    # articles after it in the same chunk are still cached (the folder is not "unwritable").
+    articles, _ = load_corpus(_write_articles(tmp_path / "corpus", 3))
+    cache = tmp_path / "cache"
+    kw = {"workers": 1, "cache_dir": cache, "tables": SMALL, "progress": False}
+    extract_corpus(articles, tmp_path / "fresh", **kw)
+    first = next(cache.rglob(f"{article_key(_records(articles)[0])}.json.gz"))
+    others = [p for p in cache.rglob("*.json.gz") if p != first]
+    assert len(others) == 2
+    _damage(first, "unreadable")
+    for entry in others:
+        entry.unlink()
+    capsys.readouterr()
+    summary = extract_corpus(articles, tmp_path / "again", **kw)
+    assert (summary.parsed, summary.cached) == (3, 0)
+    assert all(entry.is_file() for entry in others)
+    assert summary.cache_problems == {"unreadable": 1}
+    assert first.is_dir()
+
+
 @pytest.mark.parametrize("failure", ["disk full", "read-only", "not a folder"])
 def test_a_cache_that_cannot_be_written_is_one_warning_and_leaves_nothing(
     tmp_path, failure, monkeypatch, capsys
@@ -590,7 +612,8 @@ def test_a_cache_that_cannot_be_written_is_one_warning_and_leaves_nothing(
     assert len(warnings) == 1 and "cannot be written" in warnings[0], warnings
     if cache.is_dir():
         assert not [p for p in cache.rglob("*") if p.is_file()], "a partial cache file was left"
-    assert len(read_table(tmp_path / "out", "dates")) == 3
+    assert read_table(tmp_path / "out", "dates")["article_id"].nunique() == 3
+    assert summary.cache_problems == {"unwritable": 1}
 
 
 def test_cold_and_warm_cache_give_identical_tables_on_the_seed(tmp_path, seed_articles):
