@@ -338,7 +338,8 @@ class FeatureCache:
                 return False
             # Read-only, full or not a folder: stop trying for this chunk (one failed write).
             self._writable = False
-            self._problem("unwritable", f"{self.root}: cannot be written ({exc.strerror or exc})")
+            # The warning names the cache folder already.
+            self._problem("unwritable", f"cannot be written ({exc.strerror or exc})")
             return False
         return True
 
@@ -1277,7 +1278,7 @@ def _extract_command(args: argparse.Namespace) -> int:
     from analysis.cli import CLIError
     from analysis.corpus import column_options, iter_corpus, report_rejects
 
-    tables = args.tables.split(",") if args.tables else None
+    tables = args.tables
     # What can be refused is refused before anything is read or any folder made.
     try:
         check_store_folder(args.output, option="-o", inputs=args.paths)
@@ -1304,7 +1305,7 @@ def _extract_command(args: argparse.Namespace) -> int:
             inputs=args.paths,
         )
     except files.DiskFullError as exc:
-        raise CLIError(str(exc)) from exc
+        raise CLIError(exc.strerror or str(exc)) from exc  # the message, without "[Errno 28]"
     except (ValueError, RuntimeError, OSError) as exc:
         report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
         raise CLIError(f"{args.output}: {exc}") from exc
@@ -1328,6 +1329,18 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
+
+
+def _table_list(value: str) -> list[str] | None:
+    """argparse type: comma-separated names of :data:`FEATURES`; an unknown name is bad usage."""
+    names = [t for t, _ in FEATURES]
+    wanted = [t.strip() for t in value.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in names]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown feature table {', '.join(map(repr, unknown))}; choose from {', '.join(names)}"
+        )
+    return wanted or None
 
 
 def register(subparsers) -> None:
@@ -1362,7 +1375,9 @@ def register(subparsers) -> None:
     p.add_argument(
         "--model", default=None, help="spaCy pipeline (default: en_core_web_sm if installed)"
     )
-    p.add_argument("--tables", default=None, help="comma-separated subset of feature tables")
+    p.add_argument(
+        "--tables", type=_table_list, default=None, help="comma-separated subset of feature tables"
+    )
     p.add_argument(
         "--cache-dir", default=str(config.CACHE_DIR / "features"), help="per-article cache"
     )
