@@ -16,7 +16,7 @@ import sys
 #: Modules that contribute sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "analysis.cli.load",
-    "analysis.store",
+    "analysis.cli.extract",
     "analysis.reports",
     "analysis.cli.sentiment",
     "analysis.cli.target",
