@@ -17,7 +17,7 @@ import sys
 COMMAND_MODULES = (
     "analysis.corpus",
     "analysis.store",
-    "analysis.reports",
+    "analysis.cli.report",
     "analysis.sentiment",
     "analysis.target",
     "analysis.cli.topics",
