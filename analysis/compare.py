@@ -66,7 +66,7 @@ def prevalence(
 
 
 def _g2(k11, k12, k21, k22):
-    """Dunning's log-likelihood G2 of 2x2 tables given as arrays of cell counts."""
+    """Dunning's log-likelihood G2 of 2x2 tables ``[[k11, k12], [k21, k22]]`` given as arrays of cell counts."""
     table = np.stack([k11, k12, k21, k22]).astype(np.float64)
     n = table.sum(axis=0)
     rows = np.stack([k11 + k12, k11 + k12, k21 + k22, k21 + k22]).astype(np.float64)
@@ -77,15 +77,38 @@ def _g2(k11, k12, k21, k22):
     return 2 * terms.sum(axis=0)
 
 
+#: Columns of :func:`keyness`, in order.
+KEYNESS_COLUMNS = [
+    "term",
+    "count_target",
+    "count_reference",
+    "per_10k_target",
+    "per_10k_reference",
+    "log_likelihood",
+    "chi2",
+    "p_value",
+    "log_ratio",
+    "key_for",
+    "significant",
+]
+
+
 def keyness(
     target,
     reference,
     *,
     min_count: int = 3,
+    alpha: float = 0.05,
     tokens: str | None = None,
     nlp=None,
 ) -> pd.DataFrame:
     """Return the terms over- and under-used in ``target`` compared with ``reference``.
+
+    Each term's 2x2 table is its count and the count of every other term, in each group
+    (Dunning 1993): ``[[a, A - a], [b, B - b]]`` for ``a`` of ``A`` terms in the target and
+    ``b`` of ``B`` in the reference. Its G2 is ``2 * sum(O * ln(O / E))`` over the four cells,
+    ``E`` from the margins, without continuity correction: the statistic of
+    ``scipy.stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")``.
 
     Parameters
     ----------
@@ -93,17 +116,27 @@ def keyness(
         The two groups (or periods) of articles.
     min_count : int
         Leave out terms seen fewer times than this in both groups together.
+    alpha : float
+        Significance level of the ``significant`` column. Every term is a test: with
+        thousands of terms, a stricter level (0.001, or ``0.05 / len(result)`` for
+        Bonferroni's correction) keeps chance differences out.
     tokens : {None, "whitespace"}
         How texts are turned into terms (see :class:`TopicModel`).
 
     Returns
     -------
     pandas.DataFrame
-        term, count_target, count_reference, per_10k_target, per_10k_reference,
-        log_likelihood (Rayson and Garside's keyness G2), chi2 (Pearson on the 2x2 table, no
-        continuity correction), p_value (of G2, 1 d.f.),
-        log_ratio (log2 of the relative frequencies, 0.5 added to zero counts) and
-        ``key_for`` ("target" or "reference"), sorted by log_likelihood.
+        One row per term, ranked by ``log_likelihood`` (highest first, ties by term):
+
+        - ``term``; ``count_target``, ``count_reference``: its occurrences in each group;
+        - ``per_10k_target``, ``per_10k_reference``: the same per 10,000 terms of the group;
+        - ``log_likelihood``: G2 of the term's 2x2 table (how sure the difference is);
+        - ``chi2``: Pearson's chi-squared of the same table (no continuity correction);
+        - ``p_value``: of G2 against the chi-squared distribution with 1 degree of freedom;
+        - ``log_ratio``: the effect size, log2 of the ratio of relative frequencies (0.5
+          added to a zero count): 1 means twice as frequent in the target, -1 half;
+        - ``key_for``: "target" where the term is relatively more frequent, else "reference";
+        - ``significant``: ``p_value < alpha``.
     """
     from scipy.stats import chi2 as chi2_dist
 
@@ -114,21 +147,14 @@ def keyness(
     ca = np.array([a[t] for t in terms], dtype=np.float64)
     cb = np.array([b[t] for t in terms], dtype=np.float64)
     n = total_a + total_b
-    # Rayson & Garside's (2000) keyness log-likelihood: observed vs expected of the term's
-    # two cells, the figure corpus tools (WordSmith, AntConc, Wmatrix) report.
-    expected_a = total_a * (ca + cb) / max(n, 1)
-    expected_b = total_b * (ca + cb) / max(n, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g2 = 2 * (
-            np.where(ca > 0, ca * np.log(ca / expected_a), 0.0)
-            + np.where(cb > 0, cb * np.log(cb / expected_b), 0.0)
-        )
+    g2 = _g2(ca, total_a - ca, cb, total_b - cb)
     with np.errstate(divide="ignore", invalid="ignore"):
         num = n * (ca * (total_b - cb) - cb * (total_a - ca)) ** 2
         den = (ca + cb) * (n - ca - cb) * total_a * total_b
         chi2 = np.where(den > 0, num / den, 0.0)
     rel_a = np.where(ca > 0, ca, 0.5) / max(total_a, 1)
     rel_b = np.where(cb > 0, cb, 0.5) / max(total_b, 1)
+    p_value = chi2_dist.sf(g2, 1)
     frame = pd.DataFrame(
         {
             "term": terms,
@@ -137,15 +163,16 @@ def keyness(
             "per_10k_target": 1e4 * ca / max(total_a, 1),
             "per_10k_reference": 1e4 * cb / max(total_b, 1),
             "log_likelihood": g2,
-            "chi2": chi2,
-            "p_value": chi2_dist.sf(g2, 1),
+            "p_value": p_value,
+            "significant": p_value < alpha,
             "log_ratio": np.log2(rel_a / rel_b),
+            "chi2": chi2,
         }
     )
     frame["key_for"] = np.where(frame["log_ratio"] >= 0, "target", "reference")
     return frame.sort_values(
         ["log_likelihood", "term"], ascending=[False, True], kind="stable"
-    ).reset_index(drop=True)
+    ).reset_index(drop=True)[KEYNESS_COLUMNS]
 
 
 def group_keyness(
@@ -155,7 +182,8 @@ def group_keyness(
 
     ``reference`` names the comparison value (default: every other article). For
     ``column="published"`` values are compared as strings, so a year or month prefix
-    (``"2011"``, ``"2011-09"``) selects a period.
+    (``"2011"``, ``"2011-09"``) selects a period. ``options`` go to :func:`keyness`
+    (``min_count``, ``alpha``, ``tokens``); the columns are its columns.
     """
     if column not in articles.columns:
         raise ValueError(f"no column {column!r} in articles; columns are {list(articles.columns)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,32 @@ TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
 #: Used when meta.json is absent or does not name a length (the length the models were trained at).
 DEFAULT_MAX_LENGTH = 128
+
+
+#: onnxruntime's switch for its telemetry (see its Privacy.md): with it set before the library
+#: initialises, no device id or event store is created (under ~/.cache/Microsoft otherwise).
+TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"
+
+
+def import_onnxruntime():
+    """Import onnxruntime with its telemetry off, so a run never writes under the home folder.
+
+    Official onnxruntime builds write a device id and an event store under
+    ``$XDG_CACHE_HOME`` or ``~/.cache/Microsoft/DeveloperTools/.onnxruntime`` as soon as the
+    library is imported, unless :data:`TELEMETRY_ENV` is set first;
+    ``disable_telemetry_events()`` alone comes too late for that, but also stops events when
+    someone imported onnxruntime before this package did.
+
+    Returns
+    -------
+    module
+        The ``onnxruntime`` module.
+    """
+    os.environ[TELEMETRY_ENV] = "1"
+    import onnxruntime
+
+    onnxruntime.disable_telemetry_events()
+    return onnxruntime
 
 
 class ModelFilesError(FileNotFoundError):
@@ -93,8 +120,7 @@ class OnnxModel:
         if self._session is None:
             with self._lock:
                 if self._session is None:
-                    import onnxruntime as ort
-
+                    ort = import_onnxruntime()
                     options = ort.SessionOptions()
                     options.intra_op_num_threads = self.intra_op_num_threads
                     # One operator at a time: inter-op threads only add jitter for these small graphs.

@@ -30,20 +30,20 @@ import json
 import math
 import re
 import string
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
 from analysis import config
-from analysis.rowfiles import read_rows, write_rows
 
 #: Score columns every scorer returns, in order.
 SCORE_COLUMNS = ("compound", "positive", "negative", "neutral")
+#: The score of an empty or whitespace-only text: exactly neutral.
+EMPTY_SCORE = {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0}
+_EXPLAIN_COLUMNS = ["position", "token", "lexicon", "valence", "rules"]
 #: The ``sentiment`` table (DESIGN.md), then extras used by aggregation and actor voice.
 SENTIMENT_COLUMNS = (
     "article_id",
@@ -561,14 +561,21 @@ class SentimentScorer(BaseEstimator):
         pandas.DataFrame
             ``compound`` (-1..1, the blended score), ``positive``, ``negative``, ``neutral`` (the
             rule engine's shares of the sentence's words, as in VADER), one row per sentence.
+            An empty or whitespace-only sentence scores exactly compound 0, positive 0,
+            negative 0, neutral 1 (:data:`EMPTY_SCORE`), and the model is not called for it.
         """
         if isinstance(sentences, str):
             sentences = [sentences]
-        rules, X = self._features(list(sentences))
-        if not len(rules):
-            return pd.DataFrame({c: pd.Series(dtype=float) for c in SCORE_COLUMNS})
-        rules["compound"] = apply_blend(X, self._blend())
-        return rules[list(SCORE_COLUMNS)]
+        texts = [str(s) for s in sentences]
+        # An empty or whitespace-only text says nothing: exactly neutral, without a model call
+        # (the blend's intercept would otherwise give it a small non-zero compound).
+        out = pd.DataFrame({c: [EMPTY_SCORE[c]] * len(texts) for c in SCORE_COLUMNS}, dtype=float)
+        keep = [i for i, t in enumerate(texts) if t.strip()]
+        if keep:
+            rules, X = self._features([texts[i] for i in keep])
+            rules["compound"] = apply_blend(X, self._blend())
+            out.iloc[keep] = rules[list(SCORE_COLUMNS)].to_numpy()
+        return out
 
     def explain(self, sentence: str) -> Explanation:
         """Show which words and rules moved one sentence's score.
@@ -581,8 +588,12 @@ class SentimentScorer(BaseEstimator):
         -------
         Explanation
             ``words`` (a DataFrame: token, lexicon valence, valence after rules, rules applied),
-            the rule compound, the model score (None without the model) and the blended compound.
+            the rule compound, the model score (None without the model, or for an empty text,
+            which scores 0 like in :meth:`score`) and the blended compound.
         """
+        if not str(sentence).strip():
+            words = pd.DataFrame(columns=_EXPLAIN_COLUMNS)
+            return Explanation(str(sentence), 0.0, 0.0, None, words, dict(self._blend()))
         r = rule_score(str(sentence), explain=True)
         words = pd.DataFrame(
             {
@@ -1068,35 +1079,23 @@ def actor_voice(
 
 
 def _cmd_sentiment(args: argparse.Namespace) -> int:
-    from analysis.cli import CLIError
+    from analysis.rowfiles import run_rows, text_value
 
-    src, dst = Path(args.file), Path(args.output)
-    if dst.suffix.lower() not in (".jsonl", ".csv"):
-        raise CLIError(f"{dst}: output must be .jsonl or .csv")
-    rows = read_rows(src)
-    texts = []
-    for lineno, rec in rows:
-        if args.text_column not in rec:
-            raise CLIError(f"{src}:{lineno}: no {args.text_column!r} column")
-        value = rec[args.text_column]
-        if value is not None and not isinstance(value, str):
-            raise CLIError(f"{src}:{lineno}: {args.text_column!r} must be a string, got {value!r}")
-        texts.append(value or "")
-    print(f"{src}: scoring {len(texts)} rows", file=sys.stderr)
+    column = args.text_column
     scorer = SentimentScorer(use_model=not args.rules_only)
-    try:
-        scores = scorer.score(texts)
-    except FileNotFoundError as exc:
-        raise CLIError(f"{src}: {exc}") from None
-    out_rows = []
-    for (_, rec), sc in zip(rows, scores.itertuples(index=False), strict=True):
-        out = dict(rec)
-        for c in SCORE_COLUMNS:
-            out[c] = round(float(getattr(sc, c)), 4)
-        out_rows.append(out)
-    write_rows(out_rows, dst, [args.text_column, *SCORE_COLUMNS])
-    print(f"{dst}: wrote {len(out_rows)} rows", file=sys.stderr)
-    return 0
+
+    def prepare(row, warn) -> str:
+        # A null text scores like an empty one: neutral.
+        return text_value(row, column, warn, null="")
+
+    def score(texts: list[str]) -> list[dict]:
+        frame = scorer.score(texts)
+        return [
+            {c: round(float(v), 4) for c, v in zip(SCORE_COLUMNS, values, strict=True)}
+            for values in frame[list(SCORE_COLUMNS)].itertuples(index=False)
+        ]
+
+    return run_rows(args.file, args.output, prepare=prepare, score=score, rejects_path=args.rejects)
 
 
 def register(subparsers) -> None:
@@ -1105,13 +1104,25 @@ def register(subparsers) -> None:
         "sentiment",
         help="sentence sentiment of each row",
         description="Read rows from a .jsonl or .csv file and write them back with compound "
-        "(-1..1), positive, negative and neutral. Every input column is kept unchanged; ids "
-        "come back as written. Score one sentence per row (aggregate longer texts yourself).",
+        "(-1..1), positive, negative and neutral. Every input column comes back as written. "
+        "A row that cannot be read or scored is rejected (listed on stderr as FILE:LINE: "
+        "reason) and the others are written; exit 1 when no row could be written. An empty "
+        "text scores compound 0, neutral 1. Score one sentence per row (aggregate longer "
+        "texts yourself).",
     )
     p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
     p.add_argument("--text-column", default="text", help="column holding the text (default text)")
     p.add_argument(
-        "-o", "--output", required=True, metavar="FILE.{jsonl,csv}", help="output .jsonl or .csv"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.{jsonl,csv}",
+        help="output .jsonl or .csv (written atomically; never the input file)",
+    )
+    p.add_argument(
+        "--rejects",
+        metavar="FILE.{jsonl,csv}",
+        help="also write the rejected rows here (source, line, end_line, reason)",
     )
     p.add_argument(
         "--rules-only", action="store_true", help="skip the learned model (faster, less accurate)"

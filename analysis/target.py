@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import functools
 import re
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis import config
 from analysis.encoder import OnnxModel
-from analysis.rowfiles import read_rows, write_rows
 
 LABELS = ("negative", "neutral", "positive")
 #: Columns a `target-sentiment` input row must carry.
@@ -383,55 +380,48 @@ def stance_table(
 # --- command line -------------------------------------------------------------------------
 
 
-def _offset(value, path: Path, lineno: int, column: str) -> int:
-    from analysis.cli import CLIError
-
-    try:
-        number = float(value) if isinstance(value, str) else value
-        if isinstance(number, bool) or number is None or int(number) != number:
-            raise ValueError
-        return int(number)
-    except (TypeError, ValueError):
-        raise CLIError(f"{path}:{lineno}: {column} must be an integer, got {value!r}") from None
-
-
 def _cmd_target_sentiment(args: argparse.Namespace) -> int:
-    from analysis.cli import CLIError
+    from analysis.rowfiles import RowError, run_rows, text_value, whole_number
 
-    src, dst = Path(args.file), Path(args.output)
-    if dst.suffix.lower() not in (".jsonl", ".csv"):
-        raise CLIError(f"{dst}: output must be .jsonl or .csv")
-    rows = read_rows(src, raw_ids=False)
-    texts, starts, ends = [], [], []
-    for lineno, rec in rows:
-        missing = [c for c in INPUT_COLUMNS if c not in rec]
+    def prepare(row, warn) -> tuple[str, int, int]:
+        missing = [c for c in INPUT_COLUMNS if c not in row.values]
         if missing:
-            raise CLIError(f"{src}:{lineno}: missing column(s) {', '.join(missing)}")
-        text = "" if rec["text"] is None else str(rec["text"])
-        s = _offset(rec["target_start"], src, lineno, "target_start")
-        e = _offset(rec["target_end"], src, lineno, "target_end")
+            raise RowError(f"missing column(s) {', '.join(missing)}")
+        text = text_value(row, "text", warn, null=None)
+        start = whole_number(row.field("target_start"), "target_start", len(text))
+        end = whole_number(row.field("target_end"), "target_end", len(text))
         try:
-            _check_offsets(text, s, e)
+            _check_offsets(text, start, end)
         except TargetOffsetError as exc:
-            raise CLIError(f"{src}:{lineno}: {exc}") from None
-        texts.append(text)
-        starts.append(s)
-        ends.append(e)
-    print(f"{src}: scoring {len(rows)} targets", file=sys.stderr)
+            raise RowError(str(exc)) from None
+        return text, start, end
+
+    def score(items: list[tuple[str, int, int]]) -> list[dict]:
+        texts, starts, ends = zip(*items, strict=True)
+        frame = target_sentiments(texts, starts, ends, batch_size=args.batch_size)
+        return [
+            {"polarity": r.polarity, **{k: round(float(getattr(r, k)), 6) for k in LABELS}}
+            for r in frame.itertuples(index=False)
+        ]
+
+    return run_rows(
+        args.file,
+        args.output,
+        prepare=prepare,
+        score=score,
+        rejects_path=args.rejects,
+        what="targets",
+    )
+
+
+def _positive_int(text: str) -> int:
     try:
-        scores = target_sentiments(texts, starts, ends, batch_size=args.batch_size)
-    except (FileNotFoundError, TargetOffsetError) as exc:
-        raise CLIError(f"{src}: {exc}") from None
-    out_rows = []
-    for (_, rec), score in zip(rows, scores.itertuples(index=False), strict=True):
-        out = dict(rec)
-        out["polarity"] = score.polarity
-        for label in LABELS:
-            out[label] = round(float(getattr(score, label)), 6)
-        out_rows.append(out)
-    write_rows(out_rows, dst, [*INPUT_COLUMNS, "polarity", *LABELS])
-    print(f"{dst}: wrote {len(out_rows)} rows", file=sys.stderr)
-    return 0
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
 
 
 def register(subparsers) -> None:
@@ -441,15 +431,26 @@ def register(subparsers) -> None:
         help="sentiment toward a target span in each row",
         description="Read rows with text, target_start and target_end (character offsets) from a "
         ".jsonl or .csv file and write them back with polarity (negative, neutral, positive) and "
-        "the three probabilities. Every input column is kept unchanged.",
+        "the three probabilities. Every input column comes back as written. A row that cannot "
+        "be read or scored (bad offsets included) is rejected (listed on stderr as FILE:LINE: "
+        "reason) and the others are written; exit 1 when no row could be written.",
     )
     p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
     p.add_argument(
-        "-o", "--output", required=True, metavar="FILE.jsonl", help="output .jsonl (or .csv)"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.jsonl",
+        help="output .jsonl (or .csv); written atomically, never the input file",
+    )
+    p.add_argument(
+        "--rejects",
+        metavar="FILE.{jsonl,csv}",
+        help="also write the rejected rows here (source, line, end_line, reason)",
     )
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive_int,
         default=1,
         help="targets per model call (default 1: each result independent of the other rows)",
     )

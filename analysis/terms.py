@@ -167,13 +167,37 @@ def normalise_term(words: Iterable[str]) -> str:
     return _NON_WORD.sub("_", "_".join(words).lower()).strip("_")
 
 
+@functools.lru_cache(maxsize=1)
+def actor_merges() -> dict[str, str]:
+    """Return the actor merges as terms: surface form -> term of its canonical actor.
+
+    The merges are the ones the actors table applies (``analysis/resources/actor_aliases.txt``:
+    "U.S." and "US" are "United States"), so a topic term and the actor it names agree:
+    ``{"U.S.": "united_states", "UK": "united_kingdom", ...}``. Keys are matched exactly, as
+    the entities module matches them.
+    """
+    # The entities module owns the alias list and its reader; one copy of the merges.
+    from analysis.entities import _lists
+
+    return {alias: normalise_term([name]) for alias, name in _lists()["aliases"].items()}
+
+
+@functools.lru_cache(maxsize=1)
+def actor_names() -> dict[str, str]:
+    """Return the display name of each merged actor term (``{"united_states": "United States"}``)."""
+    from analysis.entities import _lists
+
+    return {normalise_term([name]): name for name in _lists()["aliases"].values()}
+
+
 def _keep_word(word: str, stopwords) -> bool:
     return (
         len(word) > 1 and word.isalpha() and word not in stopwords and word not in EXTRA_STOPWORDS
     )
 
 
-def _entity_term(ent, stopwords) -> str | None:
+def _entity_term(ent, stopwords) -> tuple[int, int, str] | None:
+    """The term of an entity span and the offsets of the words it keeps, or None."""
     tokens = list(ent)
     # "the White House" -> "white_house"; "Pakistan's" -> "pakistan".
     while tokens and (tokens[0].pos_ == "DET" or tokens[0].is_punct):
@@ -182,10 +206,14 @@ def _entity_term(ent, stopwords) -> str | None:
         tokens = tokens[:-1]
     if not tokens or all(t.like_num for t in tokens):
         return None
-    term = normalise_term(t.text for t in tokens)
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+    # The actors table's merges ("U.S." -> United States), matched on the text as the entities
+    # module matches it (whitespace folded, curly apostrophes straightened).
+    surface = " ".join(ent.doc.text[start:end].replace("\u2019", "'").split())
+    term = actor_merges().get(surface) or normalise_term(t.text for t in tokens)
     if not term or term in AGENCY_TERMS or (len(tokens) == 1 and term in stopwords):
         return None
-    return term
+    return start, end, term
 
 
 def term_spans(
@@ -203,7 +231,9 @@ def term_spans(
     doc : spacy.tokens.Doc
         A parsed article (from :func:`analysis.nlp.parse`).
     entities : bool
-        Join named-entity spans into one term ("north_waziristan").
+        Join named-entity spans into one term ("north_waziristan"), without a leading article
+        or trailing possessive. The actors table's merges apply (:func:`actor_merges`): "U.S.",
+        "US" and "the United States" are all "united_states".
     phrases : bool
         Join noun compounds and adjective-noun phrases into one term ("prime_minister",
         "army_chief"); :class:`analysis.topics.TopicModel` splits rare ones back into words.
@@ -215,8 +245,9 @@ def term_spans(
     Yields
     ------
     tuple of (int, int, str, bool)
-        Character offsets, the term, and whether it names an actor (a person, organisation,
-        place or group).
+        Character offsets of the words the term was made of (``text[start:end]`` is its surface
+        form, "GATT" for "gatt"), the term, and whether it names an actor (a person,
+        organisation, place or group).
     """
     stopwords = _stopwords(doc.lang_)
     skip = boilerplate_spans(doc.text)
@@ -233,11 +264,11 @@ def term_spans(
                     used[tok.i] = True
             if ent.label_ not in ENTITY_LABELS or in_skip(ent[0]):
                 continue
-            term = _entity_term(ent, stopwords)
+            found = _entity_term(ent, stopwords)
             for tok in ent:
                 used[tok.i] = True
-            if term:
-                out.append((ent.start_char, ent.end_char, term, ent.label_ in ACTOR_LABELS))
+            if found:
+                out.append((*found, ent.label_ in ACTOR_LABELS))
     if phrases:
         for tok in doc:
             # The head of a phrase is a noun; its modifiers are the contiguous compound/amod
@@ -262,8 +293,13 @@ def term_spans(
             for t in doc[first : tok.i + 1]:
                 used[t.i] = True
             out.append((doc[first].idx, tok.idx + len(tok), normalise_term(words), False))
+    merges = actor_merges()
     for tok in doc:
         if used[tok.i] or tok.pos_ not in CONTENT_POS or in_skip(tok):
+            continue
+        if tok.pos_ == "PROPN" and tok.text in merges:
+            # "U.S." the model did not tag as an entity is still the United States.
+            out.append((tok.idx, tok.idx + len(tok), merges[tok.text], True))
             continue
         lemma = (tok.text if tok.pos_ == "PROPN" else tok.lemma_).lower()
         if not _keep_word(lemma, stopwords) or tok.is_stop or lemma in AGENCY_TERMS:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +25,7 @@ from analysis.corpus import (
     parse_wire,
     write_table,
 )
+from analysis.files import mark_output_folder
 
 # --- the seed -------------------------------------------------------------------------------------
 
@@ -444,3 +447,392 @@ def test_console_script_matches_module(seed_path):
     assert via_script.returncode == via_module.returncode == 0
     assert via_script.stdout == via_module.stdout
     assert json.loads(via_script.stdout)["dateline"] == "ISLAMABAD"
+
+
+# --- safe and sturdy: hostile input -----------------------------------------------------------
+
+LOADER_FIXTURES = Path(__file__).parent / "fixtures" / "loader"
+
+
+def _lf(seed_path) -> bytes:
+    return seed_path.read_bytes().replace(b"\r\n", b"\n")
+
+
+def test_crlf_and_cr_txt_read_like_lf(tmp_path, seed_path):
+    lf = _lf(seed_path)
+    (tmp_path / "lf.txt").write_bytes(lf)
+    (tmp_path / "crlf.txt").write_bytes(lf.replace(b"\n", b"\r\n"))
+    (tmp_path / "cr.txt").write_bytes(lf.replace(b"\n", b"\r"))
+    articles, rejects = load_corpus(tmp_path)
+    assert rejects.empty
+    by_id = articles.set_index("article_id")
+    for name in ("lf", "crlf", "cr"):
+        row = by_id.loc[name]
+        assert row["headline"] == "Pakistan ‘won’t launch’ Haqqani offensive", name
+        assert row["n_paragraphs"] == 19, name
+        assert row["text"] == by_id.loc["lf", "text"], name
+        assert (row["dateline"], row["agency"]) == ("ISLAMABAD", "AFP")
+    assert by_id.loc["lf", "n_words"] == by_id.loc["cr", "n_words"] == by_id.loc["crlf", "n_words"]
+    # Sorted ids: cr, crlf, lf. The later copies point at the first.
+    assert by_id["duplicate_of"].fillna("").tolist() == ["", "cr", "cr"]
+
+
+def test_crlf_and_cr_records_parse_like_lf(tmp_path, seed_path):
+    lf = _lf(seed_path).decode("utf-8")
+    texts = {"lf": lf, "crlf": lf.replace("\n", "\r\n"), "cr": lf.replace("\n", "\r")}
+    path = tmp_path / "x.jsonl"
+    path.write_text(
+        "".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in texts.items()),
+        encoding="utf-8",
+    )
+    articles, _ = load_corpus(path)
+    by_id = articles.set_index("article_id")
+    for name, text in texts.items():
+        assert by_id.loc[name, "text"] == text  # a record's text is emitted unchanged
+        assert by_id.loc[name, "headline"] == "Pakistan ‘won’t launch’ Haqqani offensive"
+        for col in ("n_paragraphs", "n_words", "dateline", "agency"):
+            assert by_id.loc[name, col] == by_id.loc["lf", col], (name, col)
+        assert len(paragraph_spans(text)) == 20  # headline + 19 paragraphs, in the raw text
+    assert by_id["duplicate_of"].fillna("").tolist() == ["", "cr", "cr"]
+
+
+@pytest.mark.parametrize(
+    "run", [" ", "\t", "\xa0", "\u3000", "\n", "\r\n", "-", "—", "“", '"', "’", ".", ". ", " -- "]
+)
+def test_long_runs_parse_in_linear_time(run):
+    # 50,000 characters of one kind inside and at the end of a story: the quadratic patterns
+    # took 27 s for spaces; a linear parse takes well under a second (bound generous for CI).
+    n = 50_000 // len(run)
+    text = f"Headline\n\nPARIS: It began{run * n}and went on. afp{run * n}"
+    start = time.perf_counter()
+    parse_wire(text)
+    parse_wire(f"x.{run * n}x (Reporting{run * n}by")
+    assert time.perf_counter() - start < 5
+
+
+def test_record_with_50000_spaces_loads_fast(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(
+        json.dumps({"id": "s", "text": "Start." + " " * 50_000 + "End -- AFP"}) + "\n",
+        encoding="utf-8",
+    )
+    start = time.perf_counter()
+    articles, _ = load_corpus(path)
+    assert time.perf_counter() - start < 5
+    assert articles.loc[0, "agency"] == "AFP"
+
+
+def test_record_fields_named_like_output_columns_are_kept():
+    articles, rejects = load_corpus(LOADER_FIXTURES / "collisions.jsonl")
+    assert rejects.empty
+    first, second = articles.iloc[0], articles.iloc[1]
+    assert first["input_dateline"] == "SALVADOR, Feb 26 -"  # Reuters-21578's own dateline field
+    assert first["input_agency"] == "wire desk"
+    assert first["input_n_words"] == "about 20"
+    assert first["input_encoding"] == "latin-1"
+    assert first["input_duplicate_of"] == "none"
+    assert first["input_n_paragraphs"] == 9
+    assert first["input_dateline_text"] == "as filed"
+    assert first["input_published_raw"] == "raw"
+    assert first["input_source"] == "feed A"  # `outlet` is the outlet here
+    assert first["outlet"] == "Reuters"
+    assert first["n_words"] != "about 20" and first["encoding"] == "utf-8"
+    # A record that already has input_dateline keeps it; its dateline goes one prefix further.
+    assert second["input_dateline"] == "already taken"
+    assert second["input_input_dateline"] == "CLEVELAND, Feb 26 -"
+
+
+def test_ids_unique_whatever_the_input_ids(tmp_path, capsys):
+    path = tmp_path / "ids.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": i, "text": f"Story {n}."}) + "\n"
+            for n, i in enumerate(["g1", "g1", "g1~2", "g1"])
+        ),
+        encoding="utf-8",
+    )
+    articles, _ = load_corpus(path)
+    assert articles["article_id"].tolist() == ["g1", "g1~2", "g1~2~2", "g1~3"]
+    assert articles["article_id"].is_unique
+    assert articles.set_index("article_id").loc["g1~2~2", "text"] == "Story 2."
+    err = capsys.readouterr().err
+    assert f"warning: {path}:2: duplicate id 'g1' renamed 'g1~2'" in err
+    assert f"warning: {path}:3: duplicate id 'g1~2' renamed 'g1~2~2'" in err
+    streamed = list(iter_corpus(path))
+    assert [r["article_id"] for r in streamed] == ["g1", "g1~2", "g1~2~2", "g1~3"]
+
+
+def test_json_ids_exactly_as_written(tmp_path):
+    articles, _ = load_corpus(LOADER_FIXTURES / "json_ids.jsonl")
+    assert sorted(articles["article_id"]) == sorted(
+        ["true", "1e5", "42", "007", "-0", "1.50", "false"]
+    )
+    streamed = [r["article_id"] for r in iter_corpus(LOADER_FIXTURES / "json_ids.jsonl")]
+    assert streamed == ["true", "1e5", "42", "007", "-0", "1.50", "false"]
+    pd.DataFrame({"id": [7, 70], "text": ["Seven.", "Seventy."]}).to_parquet(tmp_path / "p.parquet")
+    articles, _ = load_corpus(tmp_path / "p.parquet")
+    assert articles["article_id"].tolist() == ["7", "70"]
+
+
+def _undecodable_name(folder: Path, stem: bytes, suffix: str) -> Path:
+    path = Path(os.fsdecode(os.fsencode(folder) + b"/" + stem + suffix.encode()))
+    try:
+        path.touch()
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
+def test_file_names_that_are_not_utf8(tmp_path, suffix, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _undecodable_name(corpus, b"caf\xe9", ".txt").write_text(
+        "Cafe news\n\nPARIS: Owners said no.", encoding="utf-8"
+    )
+    _undecodable_name(corpus, b"r\xff", ".jsonl").write_text(
+        '{"id": "r1", "text": "A record."}\nnot json\n', encoding="utf-8"
+    )
+    _undecodable_name(corpus, b"empty\xfe", ".txt").write_bytes(b"")
+    articles, rejects = load_corpus(corpus)
+    by_id = articles.set_index("article_id")
+    assert by_id.loc["caf\\xe9", "source"].endswith("caf\\xe9.txt")
+    assert by_id.loc["r1", "source"].endswith("r\\xff.jsonl:1")
+    assert sorted(os.path.basename(s) for s in rejects["source"]) == [
+        "empty\\xfe.txt",
+        "r\\xff.jsonl:2",
+    ]
+    for value in [*articles["source"], *articles["article_id"], *rejects["source"]]:
+        value.encode("utf-8")  # no lone surrogate left
+    out = tmp_path / f"articles{suffix}"
+    assert main(["load", str(corpus), "-o", str(out)]) == 0
+    assert "loaded 2 articles" in capsys.readouterr().err
+    back = pd.read_parquet(out) if suffix == ".parquet" else None
+    if back is not None:
+        assert sorted(back["article_id"]) == ["caf\\xe9", "r1"]
+
+
+def _hostile_jsonl(path: Path) -> None:
+    lines = [
+        json.dumps({"id": "ok1", "text": "First good record."}),
+        '{"id": "deep", "text": "Deep.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "big", "text": "Big.", "n": ' + "9" * 5_000 + "}",
+        '{"id": "sur", "text": "A lone \\ud800 here.", "meta": "\\udfff", "tags": ["\\udc80"]}',
+        '{"id": "nested", "text": "Nested.", "m": ' + "[" * 150 + "]" * 150 + "}",
+        "[1, 2]",
+        json.dumps({"id": "ok2", "text": "Second good record."}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_hostile_jsonl_records_are_rejected_one_by_one(tmp_path, capsys):
+    path = tmp_path / "h.jsonl"
+    _hostile_jsonl(path)
+    articles, rejects = load_corpus(path)
+    by_id = articles.set_index("article_id")
+    assert sorted(by_id.index) == ["ok1", "ok2", "sur"]
+    # Lone surrogates become U+FFFD, one for one, so offsets still index the text.
+    assert by_id.loc["sur", "text"] == "A lone \ufffd here."
+    assert len(by_id.loc["sur", "text"]) == len("A lone \\ud800 here.") - 5
+    assert by_id.loc["sur", "meta"] == "\ufffd"
+    assert by_id.loc["sur", "tags"] == '["\ufffd"]'
+    assert f"warning: {path}:4: 3 lone surrogate(s)" in capsys.readouterr().err
+    reasons = dict(zip(rejects["source"], rejects["reason"], strict=True))
+    assert reasons[f"{path}:2"] == "line 2: invalid JSON (nested too deeply to read)"
+    assert reasons[f"{path}:3"].startswith("line 3: an integer of 5000 digits")
+    assert reasons[f"{path}:5"] == "line 5: values nested deeper than 100 levels"
+    assert reasons[f"{path}:6"] == "line 6: expected a JSON object, got an array"
+    assert len(rejects) == 4
+    streamed = list(iter_corpus(path, rejects=(streamed_rejects := [])))
+    assert [r["article_id"] for r in streamed] == ["ok1", "sur", "ok2"]
+    assert len(streamed_rejects) == 4
+    for suffix in (".parquet", ".jsonl", ".csv"):
+        write_table(articles, tmp_path / f"out{suffix}")
+
+
+def test_hostile_csv_rows_are_rejected_one_by_one(tmp_path):
+    path = LOADER_FIXTURES / "hostile.csv"
+    articles, rejects = load_corpus(path)
+    by_id = articles.set_index("article_id")
+    assert sorted(by_id.index) == ["c1", "c2", "c5", "c7"]
+    assert by_id.loc["c1", "text"] == "A good row, quoted."
+    assert by_id.loc["c2", "text"] == "A NUL \x00 inside."
+    assert by_id.loc["c5", "text"] == 'A "doubled" quote.'
+    assert list(rejects["reason"]) == [
+        "row 4 (line 4): 4 fields, the header has 3",
+        "row 5 (line 5): 2 fields, the header has 3",
+        "row 7 (line 7): unreadable CSV (',' expected after '\"')",
+        "row 9 (line 9): unreadable CSV (unexpected end of data)",
+    ]
+    assert list(rejects["source"]) == [f"{path}:{n}" for n in (4, 5, 7, 9)]
+    # A field longer than the csv module's default limit (128 KiB) is an ordinary long article.
+    big = tmp_path / "big.csv"
+    big.write_text('id,text\nb1,"' + "word " * 60_000 + '"\n', encoding="utf-8")
+    articles, rejects = load_corpus(big)
+    assert rejects.empty and articles.loc[0, "n_words"] == 60_000
+    for suffix in (".parquet", ".jsonl", ".csv"):
+        write_table(articles, tmp_path / f"out{suffix}")
+
+
+def test_hostile_parquet(tmp_path):
+    pd.DataFrame(
+        {
+            "id": ["s1", "s2"],
+            "text": ["Struct one.", "Struct two."],
+            "place": [{"city": "Kabul", "n": 1}, {"city": "Paris", "n": 2}],
+            "tags": [["a"], []],
+        }
+    ).to_parquet(tmp_path / "nested.parquet")
+    pd.DataFrame({"id": ["n1"], "text": [12345]}).to_parquet(tmp_path / "numtext.parquet")
+    data = (tmp_path / "nested.parquet").read_bytes()
+    (tmp_path / "corrupt.parquet").write_bytes(data[: len(data) // 2] + data[-8:])
+    articles, rejects = load_corpus(tmp_path)
+    by_id = articles.set_index("article_id")
+    assert json.loads(by_id.loc["s1", "place"]) == {"city": "Kabul", "n": 1}
+    assert json.loads(by_id.loc["s2", "tags"]) == []
+    reasons = {
+        os.path.basename(s): r for s, r in zip(rejects["source"], rejects["reason"], strict=True)
+    }
+    assert reasons["numtext.parquet:1"] == "row 1: text is a int, not a string"
+    assert reasons["corrupt.parquet"].startswith("unreadable Parquet file")
+    for suffix in (".parquet", ".jsonl", ".csv"):
+        write_table(articles, tmp_path / f"out{suffix}")
+
+
+def test_mixed_type_metadata_writes_in_every_format(tmp_path):
+    articles, rejects = load_corpus(LOADER_FIXTURES / "mixed_types.jsonl")
+    assert rejects.empty
+    by_id = articles.set_index("article_id")
+    assert by_id["meta"].tolist() == ["1", "a", "{}", "[]"]  # kinds disagree: text
+    assert by_id["tags"].tolist()[:3] == ['["a", "b"]', "[]", '{"k": [1, 2]}']
+    assert by_id.loc["m3", "huge"] == "123456789012345678901234567890"
+    assert articles["count"].dtype == "int64"  # well-formed columns keep their type
+    assert articles["score"].tolist()[:2] == [0.5, 1.0] and pd.isna(articles["score"][2])
+    assert by_id["flag"].tolist()[:2] == [True, False]
+    for suffix in (".parquet", ".jsonl", ".csv"):
+        out = tmp_path / f"articles{suffix}"
+        assert main(["load", str(LOADER_FIXTURES / "mixed_types.jsonl"), "-o", str(out)]) == 0
+        write_table(articles, tmp_path / f"lib{suffix}")
+    back = pd.read_parquet(tmp_path / "articles.parquet")
+    assert back["meta"].tolist() == ["1", "a", "{}", "[]"]
+    assert back["count"].tolist() == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
+def test_cli_load_writes_what_load_corpus_returns(messy_folder, tmp_path, suffix):
+    articles, _ = load_corpus(messy_folder)
+    out = tmp_path / f"cli{suffix}"
+    assert main(["load", str(messy_folder), "-o", str(out)]) == 0
+    lib = write_table(articles, tmp_path / f"lib{suffix}")
+    if suffix == ".parquet":
+        cli, ref = pd.read_parquet(out), pd.read_parquet(lib)
+    elif suffix == ".jsonl":
+        cli, ref = (pd.read_json(p, lines=True, dtype=False) for p in (out, lib))
+    else:
+        cli, ref = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (out, lib))
+    assert list(cli.columns) == list(articles.columns)
+    assert cli["article_id"].tolist() == articles["article_id"].tolist()
+    pd.testing.assert_frame_equal(cli, ref, check_dtype=False)
+
+
+def test_cr_text_round_trips_through_csv(tmp_path):
+    frame = pd.DataFrame({"article_id": ["a", "b"], "text": ["one\rtwo", "plain"]})
+    back = pd.read_csv(write_table(frame, tmp_path / "x.csv"), dtype=str)
+    assert back["text"].tolist() == ["one\rtwo", "plain"]
+
+
+def test_special_files_become_rejects(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Headline\n\nPARIS: Body.", encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "gone.txt").symlink_to(corpus / "nowhere.txt")
+    (corpus / "elsewhere").symlink_to(tmp_path)
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(corpus / "s.jsonl"))
+    except OSError:
+        pytest.skip("cannot bind a Unix socket here")
+    try:
+        articles, rejects = load_corpus([corpus, "/dev/null", corpus / "pipe.txt"])
+    finally:
+        sock.close()
+    assert articles["article_id"].tolist() == ["good"]
+    reasons = dict(zip(rejects["source"], rejects["reason"], strict=True))
+    assert reasons[str(corpus / "pipe.txt")] == "a named pipe (FIFO); not read"
+    assert reasons[str(corpus / "s.jsonl")] == "a socket; not read"
+    assert reasons["/dev/null"] == "a device; not read"
+    assert reasons[str(corpus / "gone.txt")] == "broken link"
+    assert reasons[str(corpus / "elsewhere")].startswith("link to a folder, not followed")
+    assert len(rejects) == 6  # the pipe twice: in the folder and given by name
+
+
+def test_fifo_given_by_name_never_blocks(tmp_path):
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "load", str(tmp_path / "pipe.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "pipe.jsonl: a named pipe (FIFO); not read" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_unreadable_sub_folder_is_a_reject(tmp_path):
+    (tmp_path / "ok.txt").write_text("Headline\n\nBody.", encoding="utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "x.txt").write_text("Headline\n\nBody.", encoding="utf-8")
+    locked.chmod(0)
+    try:
+        articles, rejects = load_corpus(tmp_path)
+    finally:
+        locked.chmod(0o755)
+    assert articles["article_id"].tolist() == ["ok"]
+    assert rejects["reason"].tolist() == ["unreadable folder: Permission denied"]
+
+
+def test_output_folder_inside_the_corpus_is_skipped(tmp_path):
+    (tmp_path / "story.txt").write_text("Headline\n\nPARIS: Body.", encoding="utf-8")
+    out = tmp_path / "store"
+    out.mkdir()
+    write_table(pd.DataFrame({"id": ["x"], "text": ["From the store."]}), out / "articles.jsonl")
+    mark_output_folder(out, kind="feature store")
+    articles, rejects = load_corpus(tmp_path)
+    assert articles["article_id"].tolist() == ["story"]
+    assert rejects.to_dict("records") == [
+        {"source": str(out), "reason": "output folder of the tools, skipped"}
+    ]
+
+
+def test_columns_first_seen_after_the_sniffing_window_are_kept(tmp_path, capsys):
+    path = tmp_path / "late.jsonl"
+    recs = [{"id": f"r{i:04d}", "text": f"Story {i}."} for i in range(1001)]
+    recs.append(
+        {"id": "late", "text": "Late.", "outlet": "Dawn", "published": "2011-09-26", "x": 1}
+    )
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    articles, _ = load_corpus(path)
+    late = articles.set_index("article_id").loc["late"]
+    assert (late["input_outlet"], late["input_published"], late["x"]) == ("Dawn", "2011-09-26", 1)
+    err = capsys.readouterr().err
+    assert f"{path}:1002: column 'outlet' first appears after record 1,000" in err
+    assert "--date-column published" in err
+
+
+def test_cli_bad_output_suffix_exits_2(seed_path, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["load", str(seed_path), "-o", str(tmp_path / "x.txt")])
+    assert exc.value.code == 2
+    assert "x.txt: unsupported output type '.txt'" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_cli_nothing_loads_names_the_inputs(tmp_path, capsys):
+    (tmp_path / "a.jsonl").write_text("not json\n", encoding="utf-8")
+    assert main(["load", str(tmp_path / "a.jsonl"), str(tmp_path / "missing")]) == 1
+    err = capsys.readouterr().err
+    assert f"rejected: {tmp_path / 'a.jsonl'}:1: line 1: invalid JSON" in err
+    assert f"error: no article loaded from {tmp_path / 'a.jsonl'}, {tmp_path / 'missing'}" in err

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -93,3 +96,28 @@ def test_predict_checks_arguments(model):
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(TEXTS, PAIRS, batch_size=0)
     assert model.predict([]).shape == (0, 3)
+
+
+def test_scoring_never_writes_under_home(tmp_path, fixtures_dir):
+    # onnxruntime's telemetry writes a device id under ~/.cache (or $XDG_CACHE_HOME) when it is
+    # imported, unless the package switches it off first. Fresh processes, so nothing is cached.
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    home.mkdir()
+    cache.mkdir()
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY")
+    }
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(cache))
+    src = fixtures_dir / "target_rows.jsonl"
+    for command in ("sentiment", "target-sentiment"):
+        out = tmp_path / f"{command}.jsonl"
+        subprocess.run(
+            [sys.executable, "-m", "analysis", command, str(src), "-o", str(out)],
+            env=env,
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+    assert list(home.iterdir()) == []
+    assert list(cache.iterdir()) == []

@@ -304,8 +304,11 @@ def test_cli_jsonl_keeps_rows_and_ids(tmp_path):
     )
     dst = tmp_path / "out.jsonl"
     assert _cli(src, "-o", dst, "--rules-only") == 0
-    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == ["1e3", "007"]
+    lines = dst.read_text(encoding="utf-8").splitlines()
+    # The JSON number 1e3 comes back as the number 1e3, as written.
+    assert lines[0].startswith('{"id": 1e3, "text": "A terrible attack.", "extra": 2.5, ')
+    rows = [json.loads(line) for line in lines]
+    assert rows[1]["id"] == "007"
     assert rows[0]["extra"] == 2.5 and rows[1]["extra"] is None
     assert rows[0]["compound"] < 0 < rows[1]["compound"]
     assert {"positive", "negative", "neutral"} <= set(rows[0])
@@ -324,19 +327,99 @@ def test_cli_csv_text_column(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("content", "suffix", "message"),
+    ("content", "message"),
     [
-        ('{"text": "ok"}\n{"text": broken}\n', ".jsonl", "in.jsonl:2: not valid JSON"),
-        ('{"body": "ok"}\n', ".jsonl", "in.jsonl:1: no 'text' column"),
-        ('{"text": 5}\n', ".jsonl", "in.jsonl:1: 'text' must be a string"),
-        ("text\nok\n", ".txt", "in.txt: unsupported input type"),
+        ('{"text": broken}\n', "in.jsonl:2: not valid JSON (Expecting value at column 10)"),
+        ('{"body": "ok"}\n', "in.jsonl:2: no 'text' column"),
+        ('{"text": 5}\n', "in.jsonl:2: 'text' must be a string, got 5"),
+        ('{"text": ["a"]}\n', "in.jsonl:2: 'text' must be a string, got [\"a\"]"),
+        ('"just a string"\n', "in.jsonl:2: a record must be a JSON object, got a string"),
+        # A lone surrogate is scored as U+FFFD (with a warning), not rejected.
+        ('{"text": "A \\ud800 attack."}\n', None),
     ],
 )
-def test_cli_errors_name_file_and_line(tmp_path, capsys, content, suffix, message):
+def test_cli_bad_rows_are_rejected_and_the_rest_written(tmp_path, capsys, content, message):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "A terrible attack."}\n' + content, encoding="utf-8")
+    dst = tmp_path / "out.jsonl"
+    assert _cli(src, "-o", dst, "--rules-only") == 0
+    err = capsys.readouterr().err
+    written = dst.read_text(encoding="utf-8").splitlines()
+    if message is None:
+        assert len(written) == 2 and "rejected: " not in err
+        assert f"warning: {src}:2: 'text' has lone surrogates" in err
+    else:
+        assert f"rejected: {tmp_path / message}" in err
+        assert len(written) == 1 and json.loads(written[0])["compound"] < 0
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message", "code"),
+    [
+        ('{"text": broken}\n', ".jsonl", "in.jsonl: no row written: all 1 rows rejected", 1),
+        ("text\nok\n", ".txt", "in.txt: unsupported input type", 1),
+        ("", ".jsonl", "in.jsonl: no rows to score", 1),
+    ],
+)
+def test_cli_errors_name_the_file(tmp_path, capsys, content, suffix, message, code):
     src = tmp_path / f"in{suffix}"
     src.write_text(content, encoding="utf-8")
-    assert _cli(src, "-o", tmp_path / "out.jsonl", "--rules-only") == 1
-    assert message in capsys.readouterr().err
+    assert _cli(src, "-o", tmp_path / "out.jsonl", "--rules-only") == code
+    assert f"error: {tmp_path / message}" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "use_model",
+    [False, pytest.param(True, marks=pytest.mark.skipif(not HAS_MODEL, reason="no model"))],
+)
+@pytest.mark.parametrize("text", ["", " ", "\n\t ", "\u00a0"])
+def test_empty_text_is_exactly_neutral_without_a_model_call(monkeypatch, use_model, text):
+    from analysis import sentiment
+
+    calls = []
+    real = sentiment.load_sentence_model
+    monkeypatch.setattr(sentiment, "load_sentence_model", lambda *a: calls.append(a) or real(*a))
+    scorer = SentimentScorer(use_model=use_model)
+    out = scorer.score([text, "A wonderful success.", text])
+    expected = {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0}
+    for i in (0, 2):
+        assert out.iloc[i].to_dict() == expected
+    assert out["compound"].iloc[1] > 0.05
+    assert scorer.score([text]).iloc[0].to_dict() == expected
+    assert len(calls) == (1 if use_model else 0)  # only for the non-empty sentence
+    assert scorer.explain(text).compound == 0.0
+
+
+def test_cli_empty_text_is_neutral(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,\n2,   \n", encoding="utf-8")
+    src_json = tmp_path / "in.jsonl"
+    src_json.write_text('{"id": 3, "text": null}\n', encoding="utf-8")
+    for path in (src, src_json):
+        dst = tmp_path / "out.jsonl"
+        assert _cli(path, "-o", dst) == 0
+        for line in dst.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            assert [row[c] for c in ("compound", "positive", "negative", "neutral")] == [
+                0.0,
+                0.0,
+                0.0,
+                1.0,
+            ]
+
+
+def test_cli_ordinary_scores_match_the_scorer(tmp_path):
+    texts = ["A terrible attack.", "A wonderful success.", "The minister arrived on Monday."]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    dst = tmp_path / "out.csv"
+    assert _cli(src, "-o", dst) == 0
+    expected = SentimentScorer().score(texts).round(4)
+    with dst.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for c in ("compound", "positive", "negative", "neutral"):
+        assert [float(r[c]) for r in rows] == expected[c].tolist()
 
 
 @pytest.mark.slow

@@ -239,28 +239,49 @@ def test_cli_csv_keeps_values_as_written(fixtures_dir, tmp_path):
     assert [r["polarity"] for r in rows_out] == ["positive", "negative", "neutral"]
 
 
+GOOD_ROW = {"text": "Critics blamed the mayor.", "target_start": 15, "target_end": 24}
+
+
 @pytest.mark.parametrize(
-    ("rows", "message"),
+    ("line", "message"),
     [
-        (
-            [
-                {"text": "ok text", "target_start": 0, "target_end": 2},
-                {"text": "short", "target_start": 2, "target_end": 40},
-            ],
-            ":2: target offsets (2, 40)",
-        ),
-        (
-            [{"text": "ok text", "target_start": "x", "target_end": 2}],
-            ":1: target_start must be an integer",
-        ),
-        ([{"text": "ok text", "target_end": 2}], ":1: missing column(s) target_start"),
+        ('{"text": "short", "target_start": 2, "target_end": 40}', "target_end 40 is outside"),
+        ('{"text": "ok text", "target_start": "x", "target_end": 2}', "target_start must be an"),
+        ('{"text": "ok text", "target_end": 2}', "missing column(s) target_start"),
+        ('{"text": "ok text", "target_start": Infinity, "target_end": 2}', "got Infinity"),
+        ('{"text": "ok text", "target_start": NaN, "target_end": 2}', "got NaN"),
+        ('{"text": "ok text", "target_start": -1, "target_end": 2}', "target_start -1 is outside"),
+        ('{"text": "ok text", "target_start": 1e400, "target_end": 2}', "target_start 1e400 is"),
+        ('{"text": "ok text", "target_start": 3.5, "target_end": 5}', "got 3.5"),
+        ('{"text": "ok text", "target_start": true, "target_end": 5}', "got true"),
+        ('{"text": "ok text", "target_start": null, "target_end": 5}', "got null"),
+        ('{"text": "ok text", "target_start": 5, "target_end": 3}', "target offsets (5, 3)"),
+        ('{"text": "ok text", "target_start": 2, "target_end": 3}', "select only whitespace"),
+        ('{"text": 5, "target_start": 0, "target_end": 1}', "'text' must be a string, got 5"),
+        ('{"text": null, "target_start": 0, "target_end": 1}', "'text' must be a string"),
     ],
 )
-def test_cli_bad_rows_name_file_and_line(tmp_path, capsys, rows, message):
+def test_cli_bad_offsets_reject_the_row(tmp_path, capsys, line, message):
     src = tmp_path / "bad.jsonl"
-    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    src.write_text(json.dumps(GOOD_ROW) + "\n" + line + "\n")
+    out = tmp_path / "o.jsonl"
+    assert cli.main(["target-sentiment", str(src), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    [reject] = [line for line in err.splitlines() if line.startswith("rejected: ")]
+    assert reject.startswith(f"rejected: {src}:2: ") and message in reject
+    assert "Traceback" not in err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 1 and rows[0]["polarity"] == "negative"
+
+
+def test_cli_only_bad_rows_exits_1(tmp_path, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"text": "abc", "target_start": Infinity, "target_end": 2}\n')
     assert cli.main(["target-sentiment", str(src), "-o", str(tmp_path / "o.jsonl")]) == 1
-    assert f"{src}{message}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"rejected: {src}:1: target_start must be an integer, got Infinity" in err
+    assert f"error: {src}: no row written: all 1 rows rejected" in err
+    assert not (tmp_path / "o.jsonl").exists()
 
 
 def test_cli_csv_bad_offsets_give_line(tmp_path, capsys):
@@ -272,10 +293,30 @@ def test_cli_csv_bad_offsets_give_line(tmp_path, capsys):
                 ["id", "text", "target_start", "target_end"],
                 ["1", "two\nlines", "0", "3"],
                 ["2", "abc", "1", "9"],
+                ["3", "abc", "1.5", "2"],
             ]
         )
-    assert cli.main(["target-sentiment", str(src), "-o", str(tmp_path / "o.jsonl")]) == 1
-    assert f"{src}:4: target offsets (1, 9)" in capsys.readouterr().err
+    out = tmp_path / "o.jsonl"
+    assert cli.main(["target-sentiment", str(src), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"rejected: {src}:4: target_end 9 is outside the text (length 3)" in err
+    assert f'rejected: {src}:5: target_start must be an integer, got "1.5"' in err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["1"]
+
+
+def test_cli_batch_size_must_be_positive(tmp_path, fixtures_dir):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(
+            [
+                "target-sentiment",
+                str(fixtures_dir / "target_rows.jsonl"),
+                "-o",
+                str(tmp_path / "o.jsonl"),
+                "--batch-size",
+                "0",
+            ]
+        )
+    assert exit_.value.code == 2
 
 
 class _RecordingModel:

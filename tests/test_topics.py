@@ -20,7 +20,6 @@ from analysis.topics import (
     extract_terms,
     fit_slices,
     group_keyness,
-    keyness,
     kwic,
     match_topics,
     npmi,
@@ -231,7 +230,8 @@ def test_terms_table_input_matches_text_input(seed_article, seed_doc):
     from_table = TopicModel(n_topics=3, unit="paragraph").fit(table)
     from_text = TopicModel(n_topics=3, unit="paragraph").fit(seed_article)
     assert from_table.top_terms_ == from_text.top_terms_
-    assert from_table.labels_ == from_text.labels_
+    # The same labels; only the text tells how a term is written ("General" as a title).
+    assert [x.lower() for x in from_table.labels_] == [x.lower() for x in from_text.labels_]
 
 
 def test_rare_phrases_count_as_their_words():
@@ -298,6 +298,172 @@ def test_topic_label(terms, actors, expected):
     assert topic_label(terms, frozenset(actors)) == expected
 
 
+# -- actors merged, labels as the text writes them, scores, the k grid ------------------------
+
+
+@pytest.fixture(scope="module")
+def actor_articles(fixtures_dir):
+    """Four trade stories that write both "U.S." and "United States", and four on OPEC."""
+    from analysis.corpus import load_corpus
+
+    articles, _ = load_corpus([fixtures_dir / "topics_actors.jsonl"])
+    return articles
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # (surface form, term): the actors table's merges apply, offsets cover the words kept
+        ("The U.S. and the United States met.", [("U.S.", "united_states"), ("United States", "united_states"), ("met", "meet")]),
+        ("Officials in the US and Britain met.", [("Officials", "official"), ("US", "united_states"), ("Britain", "united_kingdom"), ("met", "meet")]),
+        ("GATT talks resumed as OPEC met.", [("GATT", "gatt"), ("talks", "talk"), ("resumed", "resume"), ("OPEC", "opec"), ("met", "meet")]),
+        ("Officials in the White House said so.", [("Officials", "official"), ("White House", "white_house")]),
+    ],
+)  # fmt: skip
+def test_terms_merge_actors_as_the_actors_table_does(nlp, text, expected):
+    spans = list(term_spans(nlp(text)))
+    assert [(text[s:e], term) for s, e, term, _ in spans] == expected
+
+
+def test_merged_actor_is_one_term_and_its_name_labels_the_topic(actor_articles):
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    vocabulary = set(model.vocabulary_)
+    assert "united_states" in vocabulary and "u_s" not in vocabulary
+    assert "united_states" in model.actors_
+    trade = next(i for i, t in enumerate(model.top_terms_) if "gatt" in t)
+    assert model.top_terms_[trade][0] == "united_states"  # "U.S." and "United States" add up
+    assert model.labels_[trade].startswith("United States")
+    assert "U S" not in " ".join(model.labels_)
+
+
+def test_labels_take_the_texts_casing(actor_articles):
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    assert model.term_forms_["gatt"] == "GATT" and model.term_forms_["opec"] == "OPEC"
+    assert model.term_forms_["saudi_arabia"] == "Saudi Arabia"
+    assert model.term_forms_["tariff"] == "tariff"  # a plain word stays as written
+    oil = next(i for i, t in enumerate(model.top_terms_) if "opec" in t)
+    assert model.labels_[oil].startswith("OPEC")
+    assert "Gatt" not in " ".join(model.labels_) and "Opec" not in " ".join(model.labels_)
+    table = model.topic_table()
+    assert "GATT" in table["top_terms_display"].str.cat()
+    # Terms themselves stay lower-case keys.
+    assert all(t == t.lower() for terms in model.top_terms_ for t in terms)
+    assert "gatt" in table["top_terms"].str.cat(sep=" ").split()
+
+
+def _term_doc(text: str, terms: list[tuple[str, str]]):
+    """A TermDoc of ``(term, surface form)`` pairs found in ``text`` in order."""
+    from analysis.terms import TermDoc
+
+    starts, pos = [], 0
+    for _, form in terms:
+        pos = text.index(form, pos)
+        starts.append(pos)
+        pos += len(form)
+    ends = [s + len(f) for s, (_, f) in zip(starts, terms, strict=True)]
+    return TermDoc(tuple(t for t, _ in terms), tuple(starts), tuple(ends))
+
+
+@pytest.mark.parametrize(
+    ("text", "terms", "expected"),
+    [
+        # "Police" opens both its sentences; "Nato" opens one sentence, "NATO" two.
+        (
+            "Police said so. Police came. The police left. Nato met. NATO said. NATO went.",
+            [("police", "Police"), ("police", "Police"), ("police", "police")]
+            + [("nato", "Nato"), ("nato", "NATO"), ("nato", "NATO")],
+            {"police": "police", "nato": "NATO"},
+        ),
+        # Rows of a Reuters earnings table open indented lines; a wrapped line does not.
+        (
+            "Shr 12 cts vs 10 cts\n    Net 1,234 vs 1,000\n    Net 5 vs 4\nThe quarter's\nnet was up.",
+            [("net", "Net"), ("net", "Net"), ("net", "net")],
+            {"net": "net"},
+        ),
+        # Only sentence starts: they are all there is.
+        ("Tariffs rose.", [("tariff", "Tariffs")], {"tariff": "tariff"}),
+        ("Gatt met.", [("gatt", "Gatt")], {"gatt": "Gatt"}),
+    ],
+)
+def test_surface_forms_skip_sentence_and_row_starts(text, terms, expected):
+    from analysis.topics import count_surface_forms, display_forms
+
+    counts = count_surface_forms([text], [_term_doc(text, terms)])
+    assert display_forms(counts, list(expected)) == expected
+
+
+def test_labels_are_the_same_fitted_in_memory_streamed_or_from_the_store(actor_articles, tmp_path):
+    from analysis.store import extract_corpus
+    from analysis.topics import store_batches
+
+    memory = TopicModel(n_topics=2).fit(actor_articles)
+    texts = TopicModel(n_topics=2).fit_stream(lambda: iter([actor_articles]), batch_units=4)
+    extract_corpus(actor_articles, tmp_path / "store", tables=("terms",), workers=1, cache_dir=None)
+    store = TopicModel(n_topics=2).fit_stream(store_batches(tmp_path / "store"), batch_units=4)
+    for model in (texts, store):
+        # MiniBatchNMF ranks a few terms differently; every term is shown the same way.
+        shared = set(model.term_forms_) & set(memory.term_forms_)
+        assert {"gatt", "opec", "united_states", "tariff"} <= shared
+        assert {t: model.term_forms_[t] for t in shared} == {
+            t: memory.term_forms_[t] for t in shared
+        }
+        assert {x.split(":")[0] for x in model.labels_} == {
+            "OPEC, Saudi Arabia",
+            "United States, Japan",
+        }
+
+
+def test_topics_csv_rank_follows_the_score(actor_articles, tmp_path):
+    from analysis.topics import term_scores, write_outputs
+
+    model = TopicModel(n_topics=2).fit(actor_articles)
+    write_outputs(model, tmp_path)
+    frame = pd.read_csv(tmp_path / "topics.csv")
+    assert list(frame.columns) == ["topic", "rank", "term", "weight", "score"]
+    for _, topic in frame.groupby("topic"):
+        assert topic["rank"].tolist() == list(range(1, len(topic) + 1))
+        assert topic["score"].is_monotonic_decreasing
+        # The score weighs the factorisation weight by exclusivity (a share, at most 1).
+        assert (topic["score"] <= topic["weight"] + 1e-12).all()
+    weight, score = term_scores(model.components_, model.exclusivity)
+    col = {t: i for i, t in enumerate(model.vocabulary_)}
+    first = frame.iloc[0]
+    assert first["score"] == pytest.approx(score[0, col[first["term"]]])
+    assert first["weight"] == pytest.approx(weight[0, col[first["term"]]])
+    # Without exclusivity the score is the weight.
+    plain = TopicModel(n_topics=2, exclusivity=0).fit(actor_articles).topics_frame()
+    assert plain["score"].tolist() == plain["weight"].tolist()
+
+
+def _planted_units(n: int, themes: int = 5, seed: int = 0) -> list[list[str]]:
+    """``n`` term lists, each of 20 words of one of ``themes`` planted vocabularies."""
+    rng = np.random.default_rng(seed)
+    words = [[f"w{t}_{i}" for i in range(12)] for t in range(themes)]
+    return [list(rng.choice(words[i % themes], size=20)) for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("n_units", "grid"),
+    [
+        (81, [2, 3, 4, 5, 6, 7, 8, 9]),  # was 3, 5, 8
+        (30, [2, 3, 4, 5]),
+        (10, [2, 3]),
+    ],
+)
+def test_auto_k_tries_every_k_a_small_corpus_supports(n_units, grid):
+    units = _planted_units(n_units)
+    model = TopicModel(n_topics="auto", max_iter=200).fit(units)
+    assert model.k_scores_["k"].tolist() == grid
+    again = TopicModel(n_topics="auto", max_iter=200).fit(units)
+    assert again.n_topics_ == model.n_topics_ and again.top_terms_ == model.top_terms_
+
+
+def test_auto_k_grid_is_fine_then_coarse():
+    from analysis.topics import DEFAULT_K_GRID
+
+    assert list(DEFAULT_K_GRID) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20]
+
+
 # -- stability --------------------------------------------------------------------------------
 
 
@@ -351,17 +517,6 @@ def test_prevalence_by_month_and_by_column(token_articles):
     assert sorted(by_outlet["group"].unique()) == ["afp", "reuters"]
     with pytest.raises(ValueError, match="no column 'nope'"):
         prevalence(model, token_articles, by="nope")
-
-
-def test_keyness_log_likelihood_and_chi2():
-    # "a": 10 of 100 tokens in the target, 2 of 100 in the reference.
-    target = [["a"] * 10 + ["z"] * 90]
-    reference = [["a"] * 2 + ["z"] * 98]
-    row = keyness(target, reference, min_count=1).set_index("term").loc["a"]
-    assert row["log_likelihood"] == pytest.approx(5.8221, abs=1e-4)
-    assert row["chi2"] == pytest.approx(5.6738, abs=1e-4)
-    assert row["log_ratio"] == pytest.approx(math.log2(5))
-    assert row["key_for"] == "target"
 
 
 def test_group_keyness_finds_the_theme(token_articles):
@@ -428,7 +583,8 @@ def test_cli_writes_the_three_files(tmp_path, fixtures_dir):
     )
     assert code == 0
     topics = pd.read_csv(tmp_path / "topics.csv")
-    assert list(topics.columns) == ["topic", "rank", "term", "weight"] and len(topics) == 30
+    assert list(topics.columns) == ["topic", "rank", "term", "weight", "score"]
+    assert len(topics) == 30
     doc_topics = pd.read_csv(tmp_path / "doc_topics.csv")
     assert list(doc_topics.columns) == ["article_id", "topic", "weight"]
     assert doc_topics["article_id"].nunique() == 18
@@ -684,7 +840,7 @@ FORMER_NAMES = {
     "STREAM_BATCH_UNITS": "analysis.topics.params",
     "DEFAULT_K_GRID": "analysis.topics.params",
     "TopicModel": "analysis.topics.model",
-    "topic_label": "analysis.topics.model",
+    "topic_label": "analysis.topics.model",  # defined in analysis.topics.labels
     "npmi": "analysis.topics.coherence",
     "diversity": "analysis.topics.coherence",
     "term_uniqueness": "analysis.topics.coherence",
@@ -769,7 +925,8 @@ def test_init_stores_the_arguments_and_fit_sets_every_attribute(token_articles):
         "vectorizer_", "estimator_", "method_", "vocabulary_", "tfidf_", "k_scores_",
         "components_", "n_topics_", "topic_ids_", "top_terms_", "topic_npmi_", "npmi_",
         "diversity_", "topic_uniqueness_", "unit_topics_", "units_", "article_ids_",
-        "n_units_", "n_articles_", "actors_", "labels_", "stability_",
+        "n_units_", "n_articles_", "actors_", "labels_", "term_forms_",
+        "stability_",
     }  # fmt: skip
     assert _fitted_attributes(model) == expected
     # The stages given are cloned, never fitted in place.

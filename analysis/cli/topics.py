@@ -35,7 +35,8 @@ def register(subparsers) -> None:
         "topics",
         help="fit a topic model; write topics.csv, doc_topics.csv, metrics.json",
         description="Fit topics (NMF by default) to a corpus and write topics.csv "
-        "(topic, rank, term, weight), doc_topics.csv (article_id, topic, weight) and "
+        "(topic, rank, term, weight, score; rank follows score), doc_topics.csv "
+        "(article_id, topic, weight) and "
         "metrics.json (k, npmi, diversity, per-topic values).",
     )
     p.add_argument(

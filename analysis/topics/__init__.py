@@ -8,6 +8,7 @@ The package's modules, each one concern:
 - :mod:`~analysis.topics.estimators`: the default factorisations the ``method`` shortcut names;
 - :mod:`~analysis.topics.units`: articles in any accepted form cut into units of terms;
 - :mod:`~analysis.topics.coherence`: :func:`npmi`, :func:`diversity`, :func:`term_uniqueness`;
+- :mod:`~analysis.topics.labels`: :func:`topic_label`, and terms shown as the text writes them;
 - :mod:`~analysis.topics.stream`: :func:`store_batches` and the passes of ``fit_stream``;
 - :mod:`~analysis.topics.align`: :func:`match_topics`, :func:`fit_slices`, ``align_to``;
 - :mod:`~analysis.topics.outputs`: :func:`write_outputs` (the ``topics`` command's files);
@@ -34,7 +35,10 @@ _EXPORTS: dict[str, str] = {
     "STREAM_BATCH_UNITS": "analysis.topics.params",
     # the estimator and its default vectorizer
     "TopicModel": "analysis.topics.model",
-    "topic_label": "analysis.topics.model",
+    "topic_label": "analysis.topics.labels",
+    "display_forms": "analysis.topics.labels",
+    "count_surface_forms": "analysis.topics.labels",
+    "term_scores": "analysis.topics.model",
     "TermVectorizer": "analysis.topics.vectorizer",
     # quality
     "npmi": "analysis.topics.coherence",

@@ -18,7 +18,14 @@ from analysis.terms import _stopwords, term_docs
 from analysis.topics import stream
 from analysis.topics.coherence import diversity, npmi, term_uniqueness
 from analysis.topics.estimators import method_estimator, stream_estimator, streamed_method
-from analysis.topics.params import DEFAULT_K_GRID, METHODS, STREAM_BATCH_UNITS, STREAM_EPOCHS, UNITS
+from analysis.topics.labels import count_surface_forms, display_forms, topic_label
+from analysis.topics.params import (
+    DEFAULT_K_GRID,
+    METHODS,
+    STREAM_BATCH_UNITS,
+    STREAM_EPOCHS,
+    UNITS,
+)
 from analysis.topics.units import (
     _article_mix,
     _normalise_rows,
@@ -57,7 +64,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
     n_topics : int or "auto"
         Number of topics; ``"auto"`` fits every k of ``k_grid`` up to sqrt(number of units)
         (2..sqrt(units) when fewer than three grid values fit) and keeps the one with the best
-        mean NPMI x diversity (the curve is in ``k_scores_``).
+        mean NPMI x diversity (the curve is in ``k_scores_``). The default grid tries every k
+        from 2 to 10, then 15 and 20: 81 articles try 2..9.
     method : {"nmf", "lda", "minibatch_nmf"}
         NMF on sublinear tf-idf, LDA on counts, or MiniBatchNMF for corpora too big for NMF; a
         shortcut for ``estimator`` (and, for LDA, for the default vectorizer's weighting).
@@ -128,7 +136,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     actors_ : frozenset of str
         Terms that name people, organisations, places or groups.
     labels_ : list of str
-        A short label per topic from its top actors and terms.
+        A short label per topic from its top actors and terms, as the text writes them.
+    term_forms_ : dict of str to str
+        How to show each top term: the canonical name of a merged actor ("United States"),
+        else its most frequent surface form in the texts that spells the term ("GATT"), else the
+        term with spaces (title-cased for an actor). Terms themselves stay lower-case keys.
     unit_topics_ : numpy.ndarray or None
         Topic mix of each unit (rows sum to 1, or 0 for a unit without vocabulary terms);
         ``None`` after :meth:`fit_stream`.
@@ -277,12 +289,16 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """Return (times tagged as an actor, times seen) per term of ``X``."""
         return actor_counts(X, tokens=self.tokens, nlp=self.nlp)
 
+    def _surface_counts(self, X, terms: set[str]) -> dict | None:
+        """How the texts of ``X`` write ``terms`` (None without texts or for tokens as they are)."""
+        _, texts, pre = as_articles(X)
+        if pre is not None or self.tokens == "whitespace":
+            return None
+        # The terms were extracted to fit: this reads them from the cache, it parses nothing.
+        return count_surface_forms(texts, term_docs(texts, nlp=self.nlp), terms)
+
     def _rank_terms(self, components: np.ndarray, vocabulary) -> list[list[str]]:
-        phi = components / np.maximum(components.sum(axis=1, keepdims=True), 1e-300)
-        score = phi
-        if self.exclusivity and len(phi) > 1:
-            excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
-            score = phi * excl**self.exclusivity
+        score = term_scores(components, self.exclusivity)[1]
         out = []
         for row, weights in zip(score, components, strict=True):
             order = np.argsort(-row, kind="stable")
@@ -349,6 +365,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             k_scores=k_scores,
             method=self._method_name(run.estimator, streamed=False),
             actors=actor_set(*self._actor_counts(X)),
+            surface_counts=self._surface_counts(X, {t for top in run.top_terms for t in top}),
             unit_topics=mix[:, order],
             units=table,
             article_ids=ids,
@@ -409,6 +426,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         k_scores: pd.DataFrame | None,
         method: str,
         actors: frozenset[str],
+        surface_counts: dict | None,
         unit_topics: np.ndarray | None,
         units: pd.DataFrame | None,
         article_ids: list[str] | None,
@@ -441,9 +459,21 @@ class TopicModel(TransformerMixin, BaseEstimator):
         # (dominant-topic counts, summed shares, articles with terms) of a streamed fit.
         self._topic_stats = topic_stats
         self.actors_ = actors
-        self.labels_ = [topic_label(t, actors) for t in self.top_terms_]
+        self._set_labels(surface_counts)
         self.stability_ = None
         return self
+
+    def _set_labels(self, surface_counts: dict | None) -> None:
+        """Set ``term_forms_`` and ``labels_`` from how the texts write the top terms."""
+        terms = sorted({t for top in self.top_terms_ for t in top})
+        if self.tokens == "whitespace":
+            # Tokens are used as they are: shown as they are too.
+            self.term_forms_ = {t: t.replace("_", " ") for t in terms}
+        else:
+            self.term_forms_ = display_forms(surface_counts or {}, terms, self.actors_)
+        self.labels_ = [
+            topic_label(t, self.actors_, forms=self.term_forms_) for t in self.top_terms_
+        ]
 
     def fit_stream(
         self,
@@ -475,7 +505,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
             two or three times: counting, a recount when rare phrases are split, vectorising):
             the feature store's ``terms`` table part by part (see :func:`store_batches`), or
             articles tables with ``text`` (parsed on every read, so prefer the store). An
-            article's rows must not be split across two batches.
+            article's rows must not be split across two batches. Labels show terms as the
+            text writes them when the batches have ``text`` or the callable has a
+            ``surface_counts(terms)`` method, as :func:`store_batches`'s has.
         epochs : int
             Passes of ``partial_fit`` over the corpus.
         batch_units : int
@@ -567,15 +599,30 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return _article_mix(self.unit_topics_, self.units_, self.article_ids_)
 
     def topics_frame(self) -> pd.DataFrame:
-        """Return the ``topics`` table: topic, rank, term, weight (share of the topic's weight)."""
+        """Return the ``topics`` table: topic, rank, term, weight, score.
+
+        ``score`` is what ranks a topic's terms (``rank`` 1 has the highest): the term's
+        ``weight`` times its exclusivity to the topic (see :func:`term_scores`). ``weight`` is
+        the factorisation's weight of the term, as a share of the topic's total weight; a term
+        shared with other topics can weigh more than one ranked above it.
+        """
         check_is_fitted(self, "components_")
         index = {t: i for i, t in enumerate(self.vocabulary_)}
-        phi = self.components_ / np.maximum(self.components_.sum(axis=1, keepdims=True), 1e-300)
+        weight, score = term_scores(self.components_, self.exclusivity)
         rows = []
         for pos, terms in enumerate(self.top_terms_):
             for rank, term in enumerate(terms, start=1):
-                rows.append((int(self.topic_ids_[pos]), rank, term, float(phi[pos, index[term]])))
-        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight"])
+                col = index[term]
+                rows.append(
+                    (
+                        int(self.topic_ids_[pos]),
+                        rank,
+                        term,
+                        float(weight[pos, col]),
+                        float(score[pos, col]),
+                    )
+                )
+        return pd.DataFrame(rows, columns=["topic", "rank", "term", "weight", "score"])
 
     def doc_topics_frame(self, min_weight: float = 0.01) -> pd.DataFrame:
         """Return the ``doc_topics`` table: article_id, topic, weight (weights >= ``min_weight``)."""
@@ -584,9 +631,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         )
 
     def topic_table(self) -> pd.DataFrame:
-        """Return one row per topic: topic, label, npmi, uniqueness, size, share, top_terms.
+        """Return one row per topic: topic, label, npmi, uniqueness, size, share, top_terms, ...
 
         ``size`` counts articles whose dominant topic it is; ``share`` is the topic's mean weight.
+        ``top_terms`` are the terms (lower-case keys, space-separated); ``top_terms_display``
+        the same terms as the text writes them (``term_forms_``), comma-separated.
         """
         if getattr(self, "_topic_stats", None) is not None:
             # A streamed fit counted sizes and summed shares partition by partition.
@@ -606,6 +655,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 "size": dominant,
                 "share": share,
                 "top_terms": [" ".join(t) for t in self.top_terms_],
+                "top_terms_display": [
+                    ", ".join(self.term_forms_[w] for w in t) for t in self.top_terms_
+                ],
                 "stability": self.stability_ if self.stability_ is not None else np.nan,
             }
         )
@@ -724,18 +776,15 @@ def _json_float(value) -> float | None:
     return None if math.isnan(value) else round(value, 6)
 
 
-def topic_label(
-    terms: Sequence[str], actors: frozenset[str] = frozenset(), n_actors: int = 2, n_terms: int = 3
-) -> str:
-    """Return a short label from a topic's top terms: its leading actors, then its leading terms.
+def term_scores(components: np.ndarray, exclusivity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (weight, score) of every topic x term of a factorisation.
 
-    Examples
-    --------
-    >>> topic_label(["army", "north_waziristan", "militant", "haqqani"], frozenset({"north_waziristan", "haqqani"}))
-    'North Waziristan, Haqqani: army, militant'
+    ``weight`` is the term's share of the topic's weight, ``p(term | topic)``; ``score``, by
+    which a topic's terms are ranked, is ``weight * p(topic | term) ** exclusivity`` (the weight
+    alone for one topic or ``exclusivity=0``), so a term that weighs in many topics ranks lower.
     """
-    who = [t for t in terms if t in actors][:n_actors]
-    what = [t for t in terms if t not in actors][:n_terms]
-    head = ", ".join(w.replace("_", " ").title() for w in who)
-    tail = ", ".join(w.replace("_", " ") for w in what)
-    return f"{head}: {tail}" if head and tail else head or tail
+    phi = components / np.maximum(components.sum(axis=1, keepdims=True), 1e-300)
+    if not exclusivity or len(phi) < 2:
+        return phi, phi
+    excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
+    return phi, phi * excl**exclusivity

@@ -14,21 +14,74 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.files import atomic_path
-from analysis.terms import _stopwords
+from analysis.terms import TermDoc, _stopwords, term_docs
 from analysis.topics.coherence import npmi
+from analysis.topics.labels import count_surface_forms, merge_surface_counts
 from analysis.topics.params import STREAM_BATCH_UNITS, STREAM_EPOCHS
-from analysis.topics.units import _article_mix, _normalise_rows, actor_set
+from analysis.topics.units import _article_mix, _normalise_rows, actor_set, as_articles
 from analysis.topics.vectorizer import _phrase_min_count, _phrase_parts, _split_units
 
 #: Columns of the ``doc_topics`` table.
 DOC_TOPICS_COLUMNS = ["article_id", "topic", "weight"]
 
 
-def store_batches(store: str | Path, table: str = "terms"):
+class StoreBatches:
+    """The ``terms`` table of a feature store, one part at a time (see :func:`store_batches`).
+
+    Calling it starts a fresh pass over the parts; :meth:`surface_counts` reads how the
+    articles write given terms back from the store's ``articles`` table, for labels.
+    """
+
+    #: Columns read for fitting.
+    columns = ["article_id", "paragraph", "terms", "actor"]
+
+    def __init__(self, store: str | Path, table: str = "terms"):
+        self.store = Path(store)
+        self.folder = self.store / f"{table}.parquet"
+        self.parts = sorted(self.folder.glob("part-*.parquet"))
+        if not self.parts:
+            raise FileNotFoundError(
+                f"{self.folder}: no Parquet parts; run the extract command first"
+            )
+
+    def __call__(self) -> Iterator[pd.DataFrame]:
+        for part in self.parts:
+            frame = pd.read_parquet(part, columns=self.columns)
+            if len(frame):
+                yield frame
+
+    def surface_counts(self, terms) -> dict[str, Counter]:
+        """Count how the articles write ``terms``: offsets of the terms table into the article texts.
+
+        Part ``i`` of the terms table is read with part ``i`` of the ``articles`` table (the
+        feature store writes both for the same articles), so memory stays one part; articles
+        not found there, or a store without texts, only leave terms without a surface form.
+        """
+        folder = self.store / "articles.parquet"
+        article_parts = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+        wanted = set(terms)
+        counts: dict[str, Counter] = {}
+        for i, part in enumerate(self.parts):
+            if i >= len(article_parts):
+                break
+            texts = pd.read_parquet(article_parts[i], columns=["article_id", "text"])
+            text_of = dict(zip(texts["article_id"].astype(str), texts["text"], strict=True))
+            frame = pd.read_parquet(part, columns=["article_id", "terms", "starts", "ends"])
+            for aid, words, starts, ends in frame.itertuples(index=False):
+                text = text_of.get(str(aid))
+                if text is None:
+                    continue
+                doc = TermDoc(tuple(words), tuple(starts), tuple(ends))
+                merge_surface_counts(counts, count_surface_forms([text], [doc], wanted))
+        return counts
+
+
+def store_batches(store: str | Path, table: str = "terms") -> StoreBatches:
     """Return a callable that yields the ``terms`` table of a feature store one part at a time.
 
     Each call starts a fresh pass over ``store/<table>.parquet/part-*.parquet`` (in part order),
     which is what :meth:`TopicModel.fit_stream` needs; only one part is in memory at a time.
+    The model's labels take the text's casing from the store's ``articles`` table.
 
     Parameters
     ----------
@@ -39,22 +92,10 @@ def store_batches(store: str | Path, table: str = "terms"):
 
     Returns
     -------
-    callable
+    StoreBatches
         ``batches()`` -> iterator of DataFrames (article_id, paragraph, terms, actor).
     """
-    folder = Path(store) / f"{table}.parquet"
-    parts = sorted(folder.glob("part-*.parquet"))
-    if not parts:
-        raise FileNotFoundError(f"{folder}: no Parquet parts; run the extract command first")
-    columns = ["article_id", "paragraph", "terms", "actor"]
-
-    def batches():
-        for part in parts:
-            frame = pd.read_parquet(part, columns=columns)
-            if len(frame):
-                yield frame
-
-    return batches
+    return StoreBatches(store, table)
 
 
 def _count_pass(model, frames, *, parts: dict[str, list[str]], actors: bool = True):
@@ -183,9 +224,18 @@ def fit_stream(
         def encode(unit):
             return np.fromiter((col.get(t, -1) for t in unit), dtype=np.int32, count=len(unit))
 
+        # How articles tables (with text) write each vocabulary term, for the labels; a store's
+        # parts carry no text and are read back from its articles table after the fit.
+        surface: dict[str, Counter] = {}
+        known = set(col)
         n_parts, offset = 0, 0
         for frame in batches():
             _, units, table = model._units(frame)
+            if "text" in frame.columns and model.tokens != "whitespace":
+                _, texts, _ = as_articles(frame)
+                # The terms were just extracted by _units: this reads the cache.
+                docs = term_docs(texts, nlp=model.nlp)
+                merge_surface_counts(surface, count_surface_forms(texts, docs, known))
             units = _split_units(units, parts)
             if wanted is None:
                 sample.extend(encode(u) for u in units)
@@ -231,6 +281,10 @@ def fit_stream(
 
         run, k_scores = model._fit_core(n_units, max(1, min(n_units, len(col))), fit_grid, 4)
         sample.clear()  # the NPMI sample is no longer needed: free it before pass 3
+        top = {t for terms in run.top_terms for t in terms}
+        if hasattr(batches, "surface_counts") and model.tokens != "whitespace":
+            surface = batches.surface_counts(top)
+        surface = {t: surface[t] for t in top if t in surface}
         est = run.estimator
 
         # Pass 3: unit mixes, kept on disk; their sum orders topics by prevalence as fit().
@@ -270,6 +324,7 @@ def fit_stream(
         k_scores=k_scores,
         method=model._method_name(est, streamed=True),
         actors=actor_set(tagged, seen),
+        surface_counts=surface,
         unit_topics=None,
         units=None,
         article_ids=None,
