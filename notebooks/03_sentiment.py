@@ -30,7 +30,7 @@ summary_path: str = ""  # also write the JSON summary here; empty: only for the 
 
 # %%
 # %matplotlib inline
-from analysis.reports import sentiment, show, write_summary
+from analysis.reports import headline, sentiment, show, write_summary
 
 # %%
 data = sentiment.load(corpus, workers=workers)
@@ -96,4 +96,4 @@ show(sentiment.stances(data, top_n=top_n))
 
 # %%
 summary = sentiment.summary(data, top_n=top_n, freq=time_freq, outlet_column=outlet_column)
-write_summary(summary, summary_path or None)["headline"]
+show(headline(write_summary(summary, summary_path or None)))

@@ -42,7 +42,7 @@ summary_path: str = ""  # where to write the JSON summary when not run by the re
 
 # %%
 # %matplotlib inline
-from analysis.reports import show, topics, write_summary
+from analysis.reports import headline, show, topics, write_summary
 
 # %%
 data = topics.load(corpus, tokens=tokens)
@@ -119,3 +119,4 @@ show(topics.keyness(data, group_column=group_column, group_a=group_a, group_b=gr
 # %%
 groups = {"group_column": group_column, "group_a": group_a, "group_b": group_b}
 summary = write_summary(topics.summary(data, model, **groups), summary_path or None)
+show(headline(summary))

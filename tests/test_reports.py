@@ -1649,6 +1649,30 @@ def test_keyness_without_two_groups_says_so_in_escaped_text():
     assert not hostile.figures
 
 
+def test_prevalence_over_time_without_dates_says_so_instead_of_an_empty_chart():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import ReportData, topics
+
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "c", "d"],
+            "text": ["war army shell war", "army war shell", "vote poll ballot", "poll vote ballot"],
+            "published": pd.to_datetime([None, None, None, None]),
+        }
+    )
+    data = ReportData(paths=[], tables={"articles": articles}, options={"tokens": "whitespace"})
+    model = topics.fit(data, n_topics="2", unit="article")
+    section = topics.prevalence_over_time(data, model)
+    assert section.empty == "No prevalence over time: 0 of 4 articles carry a publication date."
+    assert not section.figures
+    articles["published"] = pd.to_datetime(["2011-01-05", "2011-02-05", None, "2011-02-07"])
+    dated = topics.prevalence_over_time(data, model)
+    assert dated.empty is None and list(dated.figures) == ["prevalence"]
+    plt.close("all")
+
+
 @pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", ["01_corpus_overview", "02_actors_and_quotes", "03_sentiment"])

@@ -142,11 +142,19 @@ def topic_map(fitted) -> Section:
 
 
 def prevalence_over_time(data: ReportData, fitted, *, freq: str = "M") -> Section:
-    """Mean topic share of the articles published in each period."""
+    """Mean topic share of the articles published in each period (a sentence when none is dated)."""
     from analysis.compare import prevalence
     from analysis.plots import plot_prevalence
 
-    by_time = prevalence(fitted, data["articles"], by="published", freq=freq)
+    articles = data["articles"]
+    by_time = prevalence(fitted, articles, by="published", freq=freq)
+    if not len(by_time):  # say why in a sentence instead of drawing an empty chart
+        dated = int(articles["published"].notna().sum()) if "published" in articles else 0
+        return Section(
+            "Prevalence over time",
+            empty=f"No prevalence over time: {dated:,} of {len(articles):,} articles carry a "
+            "publication date.",
+        )
     return Section("Prevalence over time", figures={"prevalence": plot_prevalence(by_time)})
 
 
