@@ -57,6 +57,17 @@ SPACY_MODEL_ENV = "NEWS_ANALYSIS_SPACY_MODEL"
 #: File suffixes the loader reads from a folder (case-sensitive; anything else is listed as rejected).
 CORPUS_SUFFIXES = (".txt", ".jsonl", ".csv", ".parquet")
 
+#: Record columns the loader looks for, first match wins (the --text-column ... options override).
+DEFAULT_COLUMNS = {
+    "text_column": ("text", "body", "content", "article"),
+    "id_column": ("id", "article_id", "doc_id"),
+    "headline_column": ("headline", "title"),
+    "date_column": ("published", "date", "pub_date", "publish_date"),
+    "outlet_column": ("outlet", "source", "publisher"),
+}
+#: Table formats every command writes (and the loader reads).
+TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
 #: Default seed for every stochastic step (topic models, sampling in benchmarks).
 DEFAULT_SEED = 0
 #: Articles above this count get a progress bar on stderr.

@@ -8,7 +8,6 @@ dropped silently: every input that cannot be read becomes a row of the rejects t
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
 import hashlib
@@ -30,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.files import atomic_path, is_output_folder, remove, remove_stale
+from analysis.files import atomic_path, is_output_folder
 from analysis.tables import arrow_safe, column_kinds, json_text, needs_text, replace_surrogates
 
 ARTICLE_COLUMNS = [
@@ -51,13 +50,7 @@ ARTICLE_COLUMNS = [
 REJECT_COLUMNS = ["source", "reason"]
 
 #: Record columns recognised by default, in order of preference (see ``load_corpus``).
-DEFAULT_COLUMNS = {
-    "text_column": ("text", "body", "content", "article"),
-    "id_column": ("id", "article_id", "doc_id"),
-    "headline_column": ("headline", "title"),
-    "date_column": ("published", "date", "pub_date", "publish_date"),
-    "outlet_column": ("outlet", "source", "publisher"),
-}
+DEFAULT_COLUMNS = config.DEFAULT_COLUMNS
 
 # --- wire layout ---------------------------------------------------------------------------------
 # Hand-written patterns: no library parses wire datelines, and the forms are few and regular.
@@ -1246,6 +1239,18 @@ def _collect(
     return collected, rejects
 
 
+def collect_corpus(paths, *, spill: Path | None = None, progress: bool | None = None, **columns):
+    """Stream ``paths`` into Arrow runs (spilled to the ``spill`` folder) without a DataFrame.
+
+    Returns ``(table, rejects)``: ``table`` has ``len()``, ``schema``, ``sorted_slices()`` (for
+    :func:`write_slices` and :func:`write_jsonl`) and ``cp1252`` (the ``(id, source)`` pairs decoded
+    as cp1252); ``rejects`` is the rejects frame :func:`load_corpus` returns. This is the ``load``
+    command's path: peak memory stays a small multiple of the input even for a large file.
+    """
+    collected, rejects = _collect(paths, _Options(**columns), progress, spill=spill)
+    return collected, _rejects_frame(rejects)
+
+
 class _ArticleTable:
     """Article rows gathered into Arrow runs, then read back sorted by ``article_id``.
 
@@ -1494,7 +1499,7 @@ def _empty_articles() -> pd.DataFrame:
 
 #: Rows written at a time: the writers hold one slice of the table, not a copy of all of it.
 WRITE_BATCH = 2000
-OUTPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
+OUTPUT_SUFFIXES = config.TABLE_SUFFIXES
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -1540,7 +1545,7 @@ def write_slices(schema, slices: Iterable, path: str | os.PathLike) -> Path:
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 if suffix == ".jsonl":
-                    _write_jsonl(schema, slices, fh)
+                    write_jsonl(schema, slices, fh)
                 else:
                     _write_csv(schema, slices, fh)
     return path
@@ -1552,7 +1557,7 @@ def _json_default(value):
     return str(value)
 
 
-def _write_jsonl(schema, slices: Iterable, fh) -> None:
+def write_jsonl(schema, slices: Iterable, fh) -> None:
     import pyarrow as pa
 
     floats = [f.name for f in schema if pa.types.is_floating(f.type)]
@@ -1588,145 +1593,3 @@ def _write_csv(schema, slices: Iterable, fh) -> None:
     for part in slices:
         for row in part.to_pylist():
             write([_csv_cell(v) for v in row.values()])
-
-
-# --- command line --------------------------------------------------------------------------------
-
-
-def add_column_options(parser: argparse.ArgumentParser) -> None:
-    """Add the record column options shared by every command that reads a corpus."""
-    group = parser.add_argument_group("record columns (.jsonl, .csv, .parquet)")
-    for option, names in DEFAULT_COLUMNS.items():
-        flag = "--" + option.replace("_", "-")
-        group.add_argument(
-            flag,
-            dest=option,
-            default=None,
-            metavar="NAME",
-            help=f"default: first of {', '.join(names)}",
-        )
-
-
-def column_options(args: argparse.Namespace) -> dict:
-    """The ``load_corpus`` column keyword arguments from parsed command-line ``args``."""
-    return {k: getattr(args, k, None) for k in DEFAULT_COLUMNS}
-
-
-def report_rejects(rejects: pd.DataFrame, stream=None) -> None:
-    """Print one line per rejected input: ``rejected: <source>: <reason>``."""
-    stream = stream or sys.stderr
-    for source, reason in zip(rejects["source"], rejects["reason"], strict=True):
-        print(f"rejected: {source}: {reason}", file=stream)
-
-
-def _report_cp1252(sources: Iterable[str]) -> None:
-    for source in sources:
-        _warn(f"{source}: not valid UTF-8; decoded as cp1252")
-
-
-def _no_article(paths, n_rejects: int):
-    from analysis.cli import CLIError
-
-    names = ", ".join(display_path(p) for p in paths)
-    return CLIError(f"no article loaded from {names} ({n_rejects} rejected)")
-
-
-def load_or_fail(paths, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``load_corpus`` for commands: rejects go to stderr, and no article at all is a CLIError."""
-    articles, rejects = load_corpus(paths, **options)
-    report_rejects(rejects)
-    _report_cp1252(articles.loc[articles["encoding"] == "cp1252", "source"])
-    if articles.empty:
-        raise _no_article(paths, len(rejects))
-    return articles, rejects
-
-
-def _output_path(value: str) -> str:
-    if Path(value).suffix.lower() not in OUTPUT_SUFFIXES:
-        raise argparse.ArgumentTypeError(
-            f"{value}: unsupported output type {Path(value).suffix or '(no suffix)'!r}; "
-            "use .jsonl, .csv or .parquet"
-        )
-    return value
-
-
-def _cmd_load(args: argparse.Namespace) -> int:
-    import tempfile
-
-    import pyarrow as pa
-
-    from analysis.cli import CLIError
-
-    # Streamed into Arrow runs spilled to a temporary folder and merged slice by slice: no
-    # DataFrame of the corpus, so peak memory stays a small multiple of the input even for a
-    # large file (benchmarks/bench_load_memory.py). The system allocator returns the memory of
-    # each freed batch; Arrow's default (mimalloc) kept a third more resident. This process
-    # runs only this command.
-    pa.set_memory_pool(pa.system_memory_pool())
-    output = Path(args.output) if args.output else None
-    if output is not None:
-        remove_stale(output)  # temporary siblings left by a run that was killed
-    try:
-        spill = Path(tempfile.mkdtemp(prefix=".load-spill-", dir=output.parent if output else None))
-    except OSError as exc:
-        raise CLIError(f"{output.parent if output else 'temporary folder'}: {exc}") from exc
-    try:
-        collected, rejects = _collect(
-            args.paths, _Options(**column_options(args)), None, spill=spill
-        )
-        rejects_df = _rejects_frame(rejects)
-        report_rejects(rejects_df)
-        if not len(collected):
-            raise _no_article(args.paths, len(rejects_df))
-        _report_cp1252(source for _, source in sorted(collected.cp1252))
-        if output is not None:
-            try:
-                write_slices(collected.schema, collected.sorted_slices(), output)
-            except (OSError, ValueError) as exc:
-                raise CLIError(f"{output}: cannot write: {exc}") from exc
-        else:
-            _write_stdout(collected)
-    finally:
-        remove(spill)
-    print(f"loaded {len(collected)} articles, rejected {len(rejects_df)} inputs", file=sys.stderr)
-    return 0
-
-
-def _write_stdout(collected: _ArticleTable) -> None:
-    from analysis.cli import CLIError
-
-    # JSONL is UTF-8 whatever the terminal's encoding.
-    buffer = getattr(sys.stdout, "buffer", None)
-    out = (
-        io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
-        if buffer is not None
-        else sys.stdout
-    )
-    try:
-        _write_jsonl(collected.schema, collected.sorted_slices(), out)
-        out.flush()
-    except BrokenPipeError as exc:
-        raise CLIError("stdout: closed before every article was written") from exc
-    finally:
-        if out is not sys.stdout:
-            out.detach()
-
-
-def register(subparsers) -> None:
-    """Add the ``load`` command."""
-    p = subparsers.add_parser(
-        "load",
-        help="load a corpus and write the articles table",
-        description="Load articles from .txt folders, .jsonl, .csv and .parquet files; write the "
-        "articles table (JSONL on stdout without -o) and list rejected inputs on stderr.",
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    p.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        type=_output_path,
-        help="output .jsonl, .csv or .parquet",
-    )
-    add_column_options(p)
-    p.set_defaults(func=_cmd_load)

@@ -24,7 +24,6 @@ the calibration script wrote them after fitting on the NYT editorial dev split.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import math
@@ -1073,58 +1072,3 @@ def actor_voice(
     return out.sort_values(["n_spoken_of", "n_quotes", "actor"], ascending=[False, False, True])[
         cols
     ].reset_index(drop=True)
-
-
-# --- command line -------------------------------------------------------------------------
-
-
-def _cmd_sentiment(args: argparse.Namespace) -> int:
-    from analysis.rowfiles import run_rows, text_value
-
-    column = args.text_column
-    scorer = SentimentScorer(use_model=not args.rules_only)
-
-    def prepare(row, warn) -> str:
-        # A null text scores like an empty one: neutral.
-        return text_value(row, column, warn, null="")
-
-    def score(texts: list[str]) -> list[dict]:
-        frame = scorer.score(texts)
-        return [
-            {c: round(float(v), 4) for c, v in zip(SCORE_COLUMNS, values, strict=True)}
-            for values in frame[list(SCORE_COLUMNS)].itertuples(index=False)
-        ]
-
-    return run_rows(args.file, args.output, prepare=prepare, score=score, rejects_path=args.rejects)
-
-
-def register(subparsers) -> None:
-    """Add the ``sentiment`` command."""
-    p = subparsers.add_parser(
-        "sentiment",
-        help="sentence sentiment of each row",
-        description="Read rows from a .jsonl or .csv file and write them back with compound "
-        "(-1..1), positive, negative and neutral. Every input column comes back as written. "
-        "A row that cannot be read or scored is rejected (listed on stderr as FILE:LINE: "
-        "reason) and the others are written; exit 1 when no row could be written. An empty "
-        "text scores compound 0, neutral 1. Score one sentence per row (aggregate longer "
-        "texts yourself).",
-    )
-    p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
-    p.add_argument("--text-column", default="text", help="column holding the text (default text)")
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="FILE.{jsonl,csv}",
-        help="output .jsonl or .csv (written atomically; never the input file)",
-    )
-    p.add_argument(
-        "--rejects",
-        metavar="FILE.{jsonl,csv}",
-        help="also write the rejected rows here (source, line, end_line, reason)",
-    )
-    p.add_argument(
-        "--rules-only", action="store_true", help="skip the learned model (faster, less accurate)"
-    )
-    p.set_defaults(func=_cmd_sentiment)

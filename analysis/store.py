@@ -652,7 +652,8 @@ def _swap_in(tmp: Path, out: Path) -> None:
 
 def _cmd_extract(args: argparse.Namespace) -> int:
     from analysis.cli import CLIError
-    from analysis.corpus import column_options, iter_corpus, report_rejects
+    from analysis.cli.common import column_options, report_rejects
+    from analysis.corpus import iter_corpus
 
     # Streamed: memory is bounded by the chunk and part sizes, not by the corpus.
     rejects: list[dict] = []
@@ -687,7 +688,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add the ``extract`` command."""
-    from analysis.corpus import add_column_options
+    from analysis.cli.common import add_column_options
 
     p = subparsers.add_parser(
         "extract",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
 import re
 from collections.abc import Sequence
@@ -375,83 +374,3 @@ def stance_table(
     return table.sort_values(
         ["n_mentions", "speaker", "target"], ascending=[False, True, True], kind="stable"
     ).reset_index(drop=True)
-
-
-# --- command line -------------------------------------------------------------------------
-
-
-def _cmd_target_sentiment(args: argparse.Namespace) -> int:
-    from analysis.rowfiles import RowError, run_rows, text_value, whole_number
-
-    def prepare(row, warn) -> tuple[str, int, int]:
-        missing = [c for c in INPUT_COLUMNS if c not in row.values]
-        if missing:
-            raise RowError(f"missing column(s) {', '.join(missing)}")
-        text = text_value(row, "text", warn, null=None)
-        start = whole_number(row.field("target_start"), "target_start", len(text))
-        end = whole_number(row.field("target_end"), "target_end", len(text))
-        try:
-            _check_offsets(text, start, end)
-        except TargetOffsetError as exc:
-            raise RowError(str(exc)) from None
-        return text, start, end
-
-    def score(items: list[tuple[str, int, int]]) -> list[dict]:
-        texts, starts, ends = zip(*items, strict=True)
-        frame = target_sentiments(texts, starts, ends, batch_size=args.batch_size)
-        return [
-            {"polarity": r.polarity, **{k: round(float(getattr(r, k)), 6) for k in LABELS}}
-            for r in frame.itertuples(index=False)
-        ]
-
-    return run_rows(
-        args.file,
-        args.output,
-        prepare=prepare,
-        score=score,
-        rejects_path=args.rejects,
-        what="targets",
-    )
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return value
-
-
-def register(subparsers) -> None:
-    """Add the ``target-sentiment`` command."""
-    p = subparsers.add_parser(
-        "target-sentiment",
-        help="sentiment toward a target span in each row",
-        description="Read rows with text, target_start and target_end (character offsets) from a "
-        ".jsonl or .csv file and write them back with polarity (negative, neutral, positive) and "
-        "the three probabilities. Every input column comes back as written. A row that cannot "
-        "be read or scored (bad offsets included) is rejected (listed on stderr as FILE:LINE: "
-        "reason) and the others are written; exit 1 when no row could be written.",
-    )
-    p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="FILE.jsonl",
-        help="output .jsonl (or .csv); written atomically, never the input file",
-    )
-    p.add_argument(
-        "--rejects",
-        metavar="FILE.{jsonl,csv}",
-        help="also write the rejected rows here (source, line, end_line, reason)",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=1,
-        help="targets per model call (default 1: each result independent of the other rows)",
-    )
-    p.set_defaults(func=_cmd_target_sentiment)

@@ -1,4 +1,4 @@
-"""Tests of analysis.rowfiles: values come back as written, bad rows are rejected alone, outputs
+"""Tests of analysis.cli.rowfiles: values come back as written, bad rows are rejected alone, outputs
 are atomic; run through both per-row commands (`sentiment`, `target-sentiment`)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import cli, rowfiles
+from analysis import cli
+from analysis.cli import rowfiles
 
 COMMANDS = {
     "sentiment": ["sentiment", "--rules-only"],

@@ -1,7 +1,7 @@
 """Command-line interface: one `main` shared by `python -m analysis` and the console script.
 
-Each command lives in the module of its concern: the module exposes ``register(subparsers)``,
-which adds its sub-command and sets ``func`` to a callable taking the parsed arguments and
+Each command lives in its own module of this package (``analysis.cli.load``, ...): the module
+exposes ``register(subparsers)``, which adds its sub-command and sets ``func`` to a callable taking the parsed arguments and
 returning the exit code. Exit codes: 0 success, 1 failure, 2 bad usage (argparse's own).
 """
 
@@ -15,11 +15,11 @@ import sys
 
 #: Modules that contribute sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
-    "analysis.corpus",
+    "analysis.cli.load",
     "analysis.store",
     "analysis.cli.report",
-    "analysis.sentiment",
-    "analysis.target",
+    "analysis.cli.sentiment",
+    "analysis.cli.target",
     "analysis.cli.topics",
 )
 #: Set to 1 to see the Python traceback of an unexpected error instead of a one-line message.

@@ -102,7 +102,7 @@ def _model_from_args(args):
 
 
 def _run(args) -> int:
-    from analysis.corpus import load_or_fail
+    from analysis.cli.common import load_or_fail
     from analysis.topics import write_outputs
 
     if not args.paths and not args.store:
@@ -152,7 +152,8 @@ def _run_stream(args) -> int:
     """``topics --stream``: extract terms through the feature store and fit batch by batch."""
     import pandas as pd
 
-    from analysis.corpus import iter_corpus, report_rejects
+    from analysis.cli.common import report_rejects
+    from analysis.corpus import iter_corpus
     from analysis.store import DEFAULT_CHUNK_SIZE, extract_corpus
     from analysis.topics import store_batches, write_outputs
 

@@ -1,0 +1,87 @@
+"""Options and checks shared by the commands: record columns, corpus loading, numbers, outputs.
+
+Importing this module loads no pandas: ``--help`` stays fast, the heavy imports happen inside
+the functions a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import config
+from analysis.cli import CLIError
+
+
+def add_column_options(parser: argparse.ArgumentParser) -> None:
+    """Add the record column options shared by every command that reads a corpus."""
+    group = parser.add_argument_group("record columns (.jsonl, .csv, .parquet)")
+    for option, names in config.DEFAULT_COLUMNS.items():
+        flag = "--" + option.replace("_", "-")
+        group.add_argument(
+            flag,
+            dest=option,
+            default=None,
+            metavar="NAME",
+            help=f"default: first of {', '.join(names)}",
+        )
+
+
+def column_options(args: argparse.Namespace) -> dict:
+    """The ``load_corpus`` column keyword arguments from parsed command-line ``args``."""
+    return {k: getattr(args, k, None) for k in config.DEFAULT_COLUMNS}
+
+
+def report_rejects(rejects, stream=None) -> None:
+    """Print one line per rejected input: ``rejected: <source>: <reason>``."""
+    stream = stream or sys.stderr
+    for source, reason in zip(rejects["source"], rejects["reason"], strict=True):
+        print(f"rejected: {source}: {reason}", file=stream)
+
+
+def report_cp1252(sources) -> None:
+    """Warn once per input that was not UTF-8 and was read as cp1252."""
+    for source in sources:
+        print(f"warning: {source}: not valid UTF-8; decoded as cp1252", file=sys.stderr)
+
+
+def no_article(paths, n_rejects: int) -> CLIError:
+    """The error of a corpus with no loadable article, naming its paths."""
+    from analysis.corpus import display_path
+
+    names = ", ".join(display_path(p) for p in paths)
+    return CLIError(f"no article loaded from {names} ({n_rejects} rejected)")
+
+
+def load_or_fail(paths, **options):
+    """``load_corpus`` for commands: rejects go to stderr, and no article at all is a CLIError."""
+    from analysis.corpus import load_corpus
+
+    articles, rejects = load_corpus(paths, **options)
+    report_rejects(rejects)
+    report_cp1252(articles.loc[articles["encoding"] == "cp1252", "source"])
+    if articles.empty:
+        raise no_article(paths, len(rejects))
+    return articles, rejects
+
+
+def table_path(value: str) -> str:
+    """argparse type of an output table: ``.jsonl``, ``.csv`` or ``.parquet``."""
+    if Path(value).suffix.lower() not in config.TABLE_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{value}: unsupported output type {Path(value).suffix or '(no suffix)'!r}; "
+            "use .jsonl, .csv or .parquet"
+        )
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type of a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
