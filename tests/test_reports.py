@@ -1658,7 +1658,12 @@ def test_prevalence_over_time_without_dates_says_so_instead_of_an_empty_chart():
     articles = pd.DataFrame(
         {
             "article_id": ["a", "b", "c", "d"],
-            "text": ["war army shell war", "army war shell", "vote poll ballot", "poll vote ballot"],
+            "text": [
+                "war army shell war",
+                "army war shell",
+                "vote poll ballot",
+                "poll vote ballot",
+            ],
             "published": pd.to_datetime([None, None, None, None]),
         }
     )
