@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
+from analysis import features
+
 __all__ = [
     "DateExpression",
     "date_expressions",
@@ -16,17 +18,7 @@ __all__ = [
 
 #: Columns of the ``dates`` table: the DESIGN.md ones, then the extras documented in
 #: :func:`extract_dates`.
-DATE_COLUMNS = [
-    "article_id",
-    "start",
-    "end",
-    "text",
-    "resolved",
-    "resolution",
-    "relative",
-    "direction",
-    "source",
-]
+DATE_COLUMNS = list(features.columns("dates"))
 
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-from analysis import config
+from analysis import config, features
 
 __all__ = [
     "MENTION_COLUMNS",
@@ -23,8 +23,8 @@ __all__ = [
 ]
 
 #: Columns of the ``mentions`` table (DESIGN.md), then the extra columns this module adds.
-MENTION_COLUMNS = ("article_id", "start", "end", "text", "label", "title", "actor")
-MENTION_EXTRA_COLUMNS = ("sentence", "model_label", "title_start", "title_end")
+MENTION_COLUMNS = features.feature("mentions").core_columns
+MENTION_EXTRA_COLUMNS = features.feature("mentions").extra_columns
 #: Columns of the ``actors`` table (DESIGN.md).
 ACTOR_COLUMNS = ("actor", "label", "aliases", "n_mentions", "n_articles", "first_seen", "last_seen")
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
+from analysis import features
 from analysis.dates import date_expressions
 
 __all__ = [
@@ -20,35 +21,9 @@ __all__ = [
 ]
 
 #: Columns of the ``numbers`` table (DESIGN.md columns, then extras; see :func:`extract_numbers`).
-NUMBER_COLUMNS = [
-    "article_id",
-    "start",
-    "end",
-    "text",
-    "value",
-    "unit",
-    "object",
-    "kind",
-    "approximate",
-]
+NUMBER_COLUMNS = list(features.columns("numbers"))
 #: Columns of the ``counts`` table (DESIGN.md columns, then extras; see :func:`extract_counts`).
-COUNT_COLUMNS = [
-    "article_id",
-    "start",
-    "end",
-    "kind",
-    "number",
-    "object",
-    "text",
-    "approximate",
-    "negated",
-    "definite",
-    "background",
-    "trigger",
-    "trigger_start",
-    "trigger_end",
-    "voice",
-]
+COUNT_COLUMNS = list(features.columns("counts"))
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

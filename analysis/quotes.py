@@ -7,24 +7,15 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from analysis import features
+
 if TYPE_CHECKING:
     import pandas as pd
 
 #: Columns of the ``quotes`` table (DESIGN.md), then the extra columns this module adds.
-QUOTE_COLUMNS = (
-    "article_id",
-    "start",
-    "end",
-    "quote",
-    "kind",
-    "cue",
-    "speaker",
-    "speaker_start",
-    "speaker_end",
-    "speaker_kind",
-)
+QUOTE_COLUMNS = features.feature("quotes").core_columns
 #: Extra columns: where the cue verb is, and which quotes share one attribution (one cue instance).
-EXTRA_COLUMNS = ("cue_start", "cue_end", "attribution")
+EXTRA_COLUMNS = features.feature("quotes").extra_columns
 
 #: Lemmas of verbs that report speech, writing or a stance taken in public.
 REPORTING_VERBS = frozenset(
@@ -886,16 +877,11 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
         yield prev
 
 
-def _entity_mentions(doc, article) -> list[dict] | None:
-    """Rows of the mentions table when :mod:`analysis.entities` is available, else None."""
-    try:
-        from analysis import entities
-    except ImportError:
-        return None
-    extract = getattr(entities, "extract_mentions", None)
-    if extract is None:
-        return None
-    return list(extract(doc, article))
+def _entity_mentions(doc, article) -> list[dict]:
+    """Rows of the mentions table of the article (when the caller did not pass them)."""
+    from analysis.entities import extract_mentions
+
+    return list(extract_mentions(doc, article))
 
 
 def extract_quotes(doc, article: Mapping, *, mentions: list[dict] | None = None) -> list[dict]:

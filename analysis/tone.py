@@ -37,18 +37,9 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, features
 
-TONE_COLUMNS = (
-    "article_id",
-    "tone",
-    "positive_score",
-    "negative_score",
-    "polarity",
-    "activity_density",
-    "self_group_density",
-    "word_count",
-)
+TONE_COLUMNS = features.columns("tone")
 #: Entity labels whose words are names, not tone.
 NAME_LABELS = frozenset(
     {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "LAW", "EVENT", "WORK_OF_ART", "PRODUCT"}

@@ -76,7 +76,7 @@ def accuracy(data: Path) -> None:
     cv = {}
     for name, use_model in (("project rules only", False), ("project blended", True)):
         scorer = SentimentScorer(use_model=use_model)
-        results[name] = scorer.score(texts)["compound"].to_numpy()
+        results[name] = scorer.transform(texts)["compound"].to_numpy()
         _, X = scorer._features(texts)
         cv[name] = cross_val_blend(X, y, groups)
         print(f"{name}: blend {scorer.blend_}")
@@ -123,10 +123,10 @@ def speed(data: Path, n: int, seed: int) -> None:
     vader = SentimentIntensityAnalyzer()
     timed("vaderSentiment", lambda: [vader.polarity_scores(t) for t in sample])
     rules = SentimentScorer(use_model=False)
-    timed("project rules only", lambda: rules.score(sample))
+    timed("project rules only", lambda: rules.transform(sample))
     blended = SentimentScorer(use_model=True, intra_op_num_threads=1)
-    blended.score(sample[:32])  # load the ONNX session outside the timing
-    timed("project blended (rules + model)", lambda: blended.score(sample))
+    blended.transform(sample[:32])  # load the ONNX session outside the timing
+    timed("project blended (rules + model)", lambda: blended.transform(sample))
 
 
 def main(argv: list[str] | None = None) -> int:

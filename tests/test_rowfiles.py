@@ -257,7 +257,7 @@ def test_interrupted_run_keeps_previous_output(tmp_path, monkeypatch):
     def interrupted(self, sentences):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(SentimentScorer, "score", interrupted)
+    monkeypatch.setattr(SentimentScorer, "transform", interrupted)
     assert run("sentiment", src, dst) == 130
     assert dst.read_text() == "previous\n"
     assert _siblings(tmp_path) == []
@@ -414,7 +414,7 @@ def test_whole_number(value, expected):
 def test_a_row_that_breaks_scoring_is_rejected_alone(tmp_path, capsys, monkeypatch):
     from analysis.sentiment import SentimentScorer
 
-    real = SentimentScorer.score
+    real = SentimentScorer.transform
 
     def fragile(self, sentences):
         if any("BOOM" in s for s in sentences):
@@ -423,7 +423,7 @@ def test_a_row_that_breaks_scoring_is_rejected_alone(tmp_path, capsys, monkeypat
         out.loc[[i for i, s in enumerate(sentences) if "NAN" in s], "compound"] = float("nan")
         return out
 
-    monkeypatch.setattr(SentimentScorer, "score", fragile)
+    monkeypatch.setattr(SentimentScorer, "transform", fragile)
     monkeypatch.setattr(rowfiles, "CHUNK_SIZE", 2)
     monkeypatch.setattr(rowfiles, "PROGRESS_EVERY", 0.0)
     src = tmp_path / "in.jsonl"

@@ -98,7 +98,7 @@ def test_contrast_scope_ends_at_semicolon():
 
 
 def test_score_columns_and_ranges():
-    out = RULES.score(["A terrible, deadly attack.", "A wonderful success.", "", "Monday."])
+    out = RULES.transform(["A terrible, deadly attack.", "A wonderful success.", "", "Monday."])
     assert list(out.columns) == ["compound", "positive", "negative", "neutral"]
     assert out["compound"].between(-1, 1).all()
     assert out["compound"].iloc[0] < -0.5 < 0.5 < out["compound"].iloc[1]
@@ -112,7 +112,7 @@ def test_score_columns_and_ranges():
     [False, pytest.param(True, marks=pytest.mark.skipif(not HAS_MODEL, reason="no model"))],
 )
 def test_shipped_blend_keeps_clear_signs(use_model):
-    out = SentimentScorer(use_model=use_model).score(
+    out = SentimentScorer(use_model=use_model).transform(
         ["A terrible, deadly attack killed dozens.", "A wonderful success for peace."]
     )
     # The fitted blend is on the human-rating scale: ±0.05 is the neutral cut.
@@ -121,7 +121,7 @@ def test_shipped_blend_keeps_clear_signs(use_model):
 
 
 def test_score_accepts_one_string():
-    assert len(RULES.score("A wonderful success.")) == 1
+    assert len(RULES.transform("A wonderful success.")) == 1
 
 
 def test_fit_blend_recovers_weights_and_puts_the_cut_at_005():
@@ -276,7 +276,7 @@ def test_actor_voice():
 )
 def test_blended_scorer_sign(text, sign):
     scorer = SentimentScorer(use_model=True)
-    assert np.sign(scorer.score([text])["compound"].iloc[0]) == sign
+    assert np.sign(scorer.transform([text])["compound"].iloc[0]) == sign
     assert scorer.explain(text).model_score is not None
 
 
@@ -284,9 +284,9 @@ def test_blended_scorer_sign(text, sign):
 def test_blended_score_does_not_depend_on_neighbours():
     scorer = SentimentScorer(use_model=True)
     text = "The talks collapsed amid mutual accusations."
-    alone = scorer.score([text])["compound"].iloc[0]
+    alone = scorer.transform([text])["compound"].iloc[0]
     others = ["Short.", "A much longer sentence about the economy, trade and the weather.", text]
-    assert scorer.score(others)["compound"].iloc[2] == pytest.approx(alone, abs=1e-6)
+    assert scorer.transform(others)["compound"].iloc[2] == pytest.approx(alone, abs=1e-6)
 
 
 def _cli(*args):
@@ -375,18 +375,18 @@ def test_cli_errors_name_the_file(tmp_path, capsys, content, suffix, message, co
 )
 @pytest.mark.parametrize("text", ["", " ", "\n\t ", "\u00a0"])
 def test_empty_text_is_exactly_neutral_without_a_model_call(monkeypatch, use_model, text):
-    from analysis import sentiment
+    from analysis.sentiment import estimator
 
     calls = []
-    real = sentiment.load_sentence_model
-    monkeypatch.setattr(sentiment, "load_sentence_model", lambda *a: calls.append(a) or real(*a))
+    real = estimator.load_sentence_model
+    monkeypatch.setattr(estimator, "load_sentence_model", lambda *a: calls.append(a) or real(*a))
     scorer = SentimentScorer(use_model=use_model)
-    out = scorer.score([text, "A wonderful success.", text])
+    out = scorer.transform([text, "A wonderful success.", text])
     expected = {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0}
     for i in (0, 2):
         assert out.iloc[i].to_dict() == expected
     assert out["compound"].iloc[1] > 0.05
-    assert scorer.score([text]).iloc[0].to_dict() == expected
+    assert scorer.transform([text]).iloc[0].to_dict() == expected
     assert len(calls) == (1 if use_model else 0)  # only for the non-empty sentence
     assert scorer.explain(text).compound == 0.0
 
@@ -415,7 +415,7 @@ def test_cli_ordinary_scores_match_the_scorer(tmp_path):
     src.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
     dst = tmp_path / "out.csv"
     assert _cli(src, "-o", dst) == 0
-    expected = SentimentScorer().score(texts).round(4)
+    expected = SentimentScorer().transform(texts).round(4)
     with dst.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for c in ("compound", "positive", "negative", "neutral"):
@@ -442,3 +442,17 @@ def test_sentiment_notebook_on_seed(seed_path, tmp_path):
     assert {v["voice"] for v in summary["voice"]} == {"narrator", "speaker"}
     assert summary["tone_over_time_periods"] == 0  # the seed carries no publication date
     assert summary["most_negative"][0]["compound"] < -0.1  # calibrated scale: -0.05 is the cut
+
+
+def test_estimator_conventions_fit_sets_blend_and_score_is_one_number():
+    scorer = SentimentScorer(use_model=False)
+    texts = ["A terrible, deadly attack.", "A wonderful success.", "The meeting is on Monday."]
+    scores = scorer.transform(texts)
+    assert not hasattr(scorer, "blend_")  # scoring sets no fitted attribute
+    assert list(scorer.predict(texts)) == list(scores["compound"])
+    assert scorer.fit().blend_ == scorer._blend()
+    f1 = scorer.score(texts, [-0.8, 0.8, 0.0])
+    assert isinstance(f1, float) and f1 == pytest.approx(1.0)
+    with pytest.warns(FutureWarning, match="transform"):
+        old = scorer.score(texts)
+    assert old.equals(scores)

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
         return text_value(row, column, warn, null="")
 
     def score(texts: list[str]) -> list[dict]:
-        frame = scorer.score(texts)
+        frame = scorer.transform(texts)
         return [
             {c: round(float(v), 4) for c, v in zip(SCORE_COLUMNS, values, strict=True)}
             for values in frame[list(SCORE_COLUMNS)].itertuples(index=False)
