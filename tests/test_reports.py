@@ -1583,6 +1583,22 @@ def test_show_renders_text_tables_figures_then_parts(monkeypatch):
     assert shown[4].data == "Nothing here."
 
 
+def test_the_summary_table_shows_the_index_figures():
+    from analysis.reports import headline, headline_figures
+
+    summary = {
+        "headline": {"topics": 4, "NPMI": 0.15812, "words": 12345, "mean": -3.5831, "top": "AFP"},
+        "n_articles": 1,
+    }
+    table = headline(summary).tables["headline"]
+    # a count stays whole beside a mean (a float column would show "4.000")
+    assert table.values.tolist() == [
+        ["topics", "4"], ["NPMI", "0.158"], ["words", "12,345"], ["mean", "-3.58"], ["top", "AFP"],
+    ]  # fmt: skip
+    assert [tuple(row) for row in table.values] == headline_figures(summary)
+    assert report_html.headline_figures is headline_figures  # the index page shows the same
+
+
 def test_report_data_derives_each_value_once():
     from analysis.reports import ReportData
 

@@ -18,7 +18,7 @@ The package, by concern:
   the Content-Security-Policy;
 - :mod:`~analysis.reports.notebook`: what a notebook calls (:func:`show`, :func:`show_table`,
   :func:`write_summary`, :func:`escape`, :func:`escape_markdown`, :func:`markdown_code`,
-  :func:`corpus_paths`), importable without papermill, nbconvert or bleach;
+  :func:`corpus_paths`, :func:`headline_figures`), importable without papermill, nbconvert or bleach;
 - :mod:`~analysis.reports.sections`: :class:`Section`, :class:`ReportData`,
   :func:`load_report_data`, :func:`headline`;
 - one module per report, whose functions build its sections and its summary:
@@ -78,6 +78,7 @@ _EXPORTS: dict[str, str] = {
     "show_table": _NOTEBOOK,
     "corpus_paths": _NOTEBOOK,
     "show": _NOTEBOOK,
+    "headline_figures": _NOTEBOOK,
     # sections
     "Section": _SECTIONS,
     "ReportData": _SECTIONS,

@@ -141,7 +141,11 @@ def sourcing(data: ReportData, *, max_rows: int = 50) -> Section:
     text = (
         f"**{int(totals['named']):,}** named, **{int(totals['anonymous']):,}** anonymous and "
         f"**{int(totals['unknown']):,}** unattributed quotations in {len(table):,} articles"
-        + (f": {anonymous_share:.0%} of attributed quotations are anonymous." if attributed else ".")
+        + (
+            f": {anonymous_share:.0%} of attributed quotations are anonymous."
+            if attributed
+            else "."
+        )
     )
     table = table.merge(data["articles"][["article_id", "headline"]], on="article_id", how="left")
     table = table.sort_values(["anonymous", "n_quotes"], ascending=False)

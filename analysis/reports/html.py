@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import files
-from analysis.reports.notebook import escape
+from analysis.reports.notebook import escape, headline_figures
 from analysis.reports.registry import MANIFEST_NAME, ReportError, _readable
 
 # Escaping is what keeps article markup inert; this policy only makes a slip loud (the browser
@@ -256,7 +256,7 @@ def build_index(manifest: Mapping[str, Any]) -> str:
     for entry in manifest["notebooks"]:
         name = entry["name"]
         status = entry["outcome"] + (" (reused)" if entry.get("reused") else "")
-        figures = _headline_figures(entry.get("summary"))
+        figures = headline_figures(entry.get("summary"))
         fig_html = "".join(
             f'<div><span class="k">{escape(k)}</span> {escape(v)}</div>' for k, v in figures
         )
@@ -318,26 +318,3 @@ tr.failed td {{ background: #fdecea; }}
 </body>
 </html>
 """
-
-
-def _headline_figures(summary: Any, limit: int = 8) -> list[tuple[str, str]]:
-    if not isinstance(summary, Mapping):
-        return []
-    source = summary.get("headline") if isinstance(summary.get("headline"), Mapping) else summary
-    figures = []
-    for key, value in source.items():
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, int | float | str):
-            figures.append((str(key), _format_value(value)))
-        if len(figures) >= limit:
-            break
-    return figures
-
-
-def _format_value(value: int | float | str) -> str:
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return value if len(value) <= 80 else value[:79] + "…"

@@ -170,6 +170,47 @@ def _clip(value: Any, max_chars: int) -> Any:
     return value
 
 
+def headline_figures(summary: Any, limit: int = 8) -> list[tuple[str, str]]:
+    """Return a report's headline figures as ``(figure, text)`` pairs, as its pages show them.
+
+    ``index.html`` and a report's own Summary table show the same text: the summary's
+    ``headline`` mapping (else the summary itself), numbers and strings only, at most ``limit``.
+
+    Parameters
+    ----------
+    summary : mapping
+        What :func:`write_summary` returned or wrote (anything else gives no figures).
+    limit : int
+        At most this many figures.
+
+    Returns
+    -------
+    list of (str, str)
+        Whole numbers with thousands separators, other numbers to 3 significant digits (whole
+        from 1,000 up), strings clipped to 80 characters.
+    """
+    if not isinstance(summary, Mapping):
+        return []
+    source = summary.get("headline") if isinstance(summary.get("headline"), Mapping) else summary
+    figures = []
+    for key, value in source.items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int | float | str):
+            figures.append((str(key), _format_figure(value)))
+        if len(figures) >= limit:
+            break
+    return figures
+
+
+def _format_figure(value: int | float | str) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return value if len(value) <= 80 else value[:79] + "…"
+
+
 def corpus_paths(corpus: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
     """Return the ``corpus`` parameter of a notebook as absolute paths.
 

@@ -150,8 +150,14 @@ def load_report_data(
 
 
 def headline(summary: Mapping[str, Any]) -> Section:
-    """Return the ``headline`` figures of a report's summary as a two-column table section."""
+    """Return a report's headline figures as a two-column table section (figure, value).
+
+    The values are the text ``index.html`` shows
+    (:func:`~analysis.reports.notebook.headline_figures`).
+    """
     import pandas as pd
 
-    figures = pd.Series(summary["headline"]).rename_axis("figure").reset_index(name="value")
+    from analysis.reports.notebook import headline_figures
+
+    figures = pd.DataFrame(headline_figures(summary), columns=["figure", "value"])
     return Section("Summary", tables={"headline": figures})

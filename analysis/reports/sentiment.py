@@ -210,9 +210,7 @@ def stances(data: ReportData, *, top_n: int = 10) -> Section:
     )
 
 
-def summary(
-    data: ReportData, *, top_n: int = 10, freq: str = "M", outlet_column: str = ""
-) -> dict:
+def summary(data: ReportData, *, top_n: int = 10, freq: str = "M", outlet_column: str = "") -> dict:
     """Return the report's key figures (what :func:`~analysis.reports.write_summary` writes).
 
     ``headline`` holds the figures the index shows; the rest: mean tone, positive and negative

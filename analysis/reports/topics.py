@@ -97,9 +97,7 @@ def _keyness(data: ReportData, group_column: str, group_a: str, group_b: str):
         if not (target and (group_b or values.nunique() > 1)):
             return target, None
         tokens = data.options.get("tokens")
-        return target, group_keyness(
-            articles, group_column, target, group_b or None, tokens=tokens
-        )
+        return target, group_keyness(articles, group_column, target, group_b or None, tokens=tokens)
 
     return data.derived(("keyness", group_column, group_a, group_b), compute)
 
