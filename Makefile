@@ -42,9 +42,9 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
 	  echo "warning: Chromium is not installed and cannot be installed here; the browser test will skip (or fail under CI=true)"
 
-## JupyterLab with the project's kernel.
+## JupyterLab with the project's kernel (as root too: JupyterLab refuses root without --allow-root).
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf $(VENV) .cache reports/*.html reports/*.ipynb reports/*.json
