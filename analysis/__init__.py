@@ -17,8 +17,19 @@ _EXPORTS: dict[str, str] = {
     # corpus
     "load_corpus": "analysis.corpus",
     "iter_corpus": "analysis.corpus",
-    "paragraph_spans": "analysis.corpus",
-    "write_table": "analysis.corpus",
+    "paragraph_spans": "analysis.wire",
+    "write_table": "analysis.writers",
+    # stories: syndicated copies, and statistics over independent stories
+    "story_table": "analysis.stories",
+    "StoryIndex": "analysis.stories",
+    "credited_agency": "analysis.stories",
+    "store_stories": "analysis.stories",
+    "dedupe": "analysis.syndication",
+    "dedupe_note": "analysis.syndication",
+    "attention": "analysis.syndication",
+    "syndication_summary": "analysis.syndication",
+    "plot_attention": "analysis.syndication",
+    "plot_copying": "analysis.syndication",
     # parsing and the feature store
     "load_nlp": "analysis.nlp",
     "parse": "analysis.nlp",

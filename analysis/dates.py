@@ -8,6 +8,9 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from analysis import features
+from analysis.lexicon import MONTHS as _MONTHS
+from analysis.lexicon import SMALL_NUMBERS as _SMALL_NUMBERS
+from analysis.lexicon import WEEKDAYS as _WEEKDAYS
 
 __all__ = [
     "DateExpression",
@@ -20,21 +23,6 @@ __all__ = [
 #: :func:`extract_dates`.
 DATE_COLUMNS = list(features.columns("dates"))
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
-    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12,
-    "december": 12,
-}  # fmt: skip
-_WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6, "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3,
-    "fri": 4, "sat": 5, "sun": 6,
-}  # fmt: skip
-_SMALL_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": None, "few": None,
-}  # fmt: skip
 
 # Month names are matched capitalised only: "may", "march" and "sat" are ordinary words.
 _MONTH = (

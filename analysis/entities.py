@@ -9,7 +9,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
-from analysis import config, features
+from analysis import features
+from analysis.lexicon import AMBIGUOUS_TITLES as _AMBIGUOUS_TITLES
+from analysis.lexicon import NAME_LABELS, read_word_list
+from analysis.lexicon import TIME_LABELS as _TIME_LABELS
+from analysis.wire import signoff_spans
 
 __all__ = [
     "MENTION_COLUMNS",
@@ -28,35 +32,6 @@ MENTION_EXTRA_COLUMNS = features.feature("mentions").extra_columns
 #: Columns of the ``actors`` table (DESIGN.md).
 ACTOR_COLUMNS = ("actor", "label", "aliases", "n_mentions", "n_articles", "first_seen", "last_seen")
 
-#: Labels that name something (and so get an ``actor``); the others are values (dates, amounts).
-NAME_LABELS = frozenset(
-    {
-        "PERSON",
-        "NORP",
-        "FAC",
-        "ORG",
-        "GPE",
-        "LOC",
-        "PRODUCT",
-        "EVENT",
-        "WORK_OF_ART",
-        "LAW",
-        "LANGUAGE",
-    }
-)
-_TIME_LABELS = frozenset({"DATE", "TIME"})
-
-#: Ranks that also start names of things ("General Motors", "Major League", "Chief Justice"):
-#: inside an entity the model did not call a PERSON they only split off a title when the rest
-#: is a full name (two tokens or more) or a surname the article names elsewhere.
-_AMBIGUOUS_TITLES = frozenset(
-    {
-        "general", "gen", "major", "maj", "private", "chief", "justice", "speaker", "chair",
-        "leader", "marshal", "commander", "captain", "capt", "father", "lady", "lord", "king",
-        "queen", "prince", "princess", "sultan", "emir", "judge", "cardinal", "bishop",
-        "inspector", "constable", "superintendent", "commodore", "representative",
-    }
-)  # fmt: skip
 #: Lowercase particles inside names ("Osama bin Laden", "al Qaeda", "van Gogh").
 _PARTICLES = frozenset(
     {
@@ -88,11 +63,6 @@ _KEEP_THE = frozenset({"the hague", "the gambia", "the bahamas"})
 # A bare number with a decimal part or thousands separators is an amount or an index value,
 # never a date ("11,265.03"); a four-digit year stays a date.
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)$")
-# Sign-offs and credits: a trailing agency tag ("afp", "-- AFP") and reporting credits.
-_BYLINE_RES = (
-    re.compile(r"\((?:[A-Z][a-z]+ )?(?:[Rr]eporting|[Ww]riting|[Ee]diting)\b[^)]*\)"),
-    re.compile(r"\A\s*By [A-Z][^\n]{0,60}?(?<![.!?\"”])(?=\n|\Z)"),
-)
 
 
 class Mention(NamedTuple):
@@ -118,31 +88,22 @@ class Mention(NamedTuple):
 # Word lists
 
 
-def _read_list(name: str) -> list[str]:
-    path = config.RESOURCES_DIR / name
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise RuntimeError(f"{path}: cannot read word list ({exc})") from exc
-    return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
-
-
 @functools.lru_cache(maxsize=1)
 def _lists() -> dict:
     def fold(words: Iterable[str]) -> frozenset[str]:
         return frozenset(w.lower().rstrip(".") for w in words)
 
     aliases = {}
-    for line in _read_list("actor_aliases.txt"):
+    for line in read_word_list("actor_aliases.txt"):
         alias, _, canonical = line.partition("\t")
         if canonical.strip():
             aliases[alias.strip()] = canonical.strip()
     return {
-        "titles": fold(_read_list("titles.txt")),
-        "modifiers": fold(_read_list("title_modifiers.txt")),
-        "agencies": fold(_read_list("agencies.txt")),
-        "group_nouns": fold(_read_list("group_nouns.txt")),
-        "org_words": fold(_read_list("org_words.txt")),
+        "titles": fold(read_word_list("titles.txt")),
+        "modifiers": fold(read_word_list("title_modifiers.txt")),
+        "agencies": fold(read_word_list("agencies.txt")),
+        "group_nouns": fold(read_word_list("group_nouns.txt")),
+        "org_words": fold(read_word_list("org_words.txt")),
         "aliases": aliases,
     }
 
@@ -240,25 +201,6 @@ def _title_run_inside(doc, s: int, e: int, lists: dict) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # Per-document clean-up
-
-
-def _signoff_spans(text: str, lists: dict) -> list[tuple[int, int]]:
-    """Character spans of bylines, credits and a trailing agency tag, where no actor lives."""
-    spans = [m.span() for rx in _BYLINE_RES for m in rx.finditer(text)]
-    stripped = text.rstrip(" \t\n.)")
-    low = stripped.lower()
-    for name in lists["agencies"]:
-        a = len(stripped) - len(name)
-        if a < 0 or not low.endswith(name) or (a > 0 and stripped[a - 1].isalnum()):
-            continue
-        # Only a tag set apart from the last sentence counts ("... attacks. afp", "-- AFP"),
-        # not a story that ends "... told AFP".
-        sep = stripped[:a]
-        before = sep.rstrip(" \t\n-—–(")
-        if not before or before[-1] in ".!?\"'”’)" or sep[len(before) :].strip():
-            spans.append((a, len(stripped)))
-        break
-    return spans
 
 
 def _drop_the(doc, s: int, e: int) -> bool:
@@ -566,7 +508,7 @@ def mentions(doc, article: Mapping | None = None) -> Iterator[Mention]:
     """
     lists = _lists()
     text = article["text"] if article is not None and article.get("text") is not None else doc.text
-    signoffs = _signoff_spans(text, lists)
+    signoffs = signoff_spans(text, lists["agencies"])
     drafts = _clean(doc, lists, signoffs)
     drafts.sort(key=lambda d: (d.s, d.e))
     actors = _resolve(doc, drafts, lists)

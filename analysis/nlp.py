@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from analysis import config
+from analysis.wire import paragraph_spans
 
 
 def model_name(name: str | None = None) -> str:
@@ -89,16 +90,6 @@ SENTENCE_EXTRA_COLUMNS = ("quoted_share",)
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    try:
-        from analysis.corpus import paragraph_spans
-    except ImportError:
-        # Until the corpus module lands: paragraphs are separated by blank lines.
-        import re
-
-        return [
-            (m.start(), m.end())
-            for m in re.finditer(r"\S(?:.*?\S)??(?=\s*\n\s*\n|\s*\Z)", text, re.S)
-        ]
     return list(paragraph_spans(text))
 
 

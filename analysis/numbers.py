@@ -8,6 +8,18 @@ from typing import NamedTuple
 
 from analysis import features
 from analysis.dates import date_expressions
+from analysis.lexicon import (
+    APPROXIMATE,
+)
+from analysis.lexicon import CURRENCY_SYMBOLS as _CURRENCY_SYMBOLS
+from analysis.lexicon import CURRENCY_WORDS as _CURRENCY_WORDS
+from analysis.lexicon import EXACT_QUANTITIES as _EXACT_WORDS
+from analysis.lexicon import MEASURE_UNITS as _MEASURE_UNITS
+from analysis.lexicon import NUMBER_SCALES as _SCALES
+from analysis.lexicon import NUMBER_TENS as _TENS
+from analysis.lexicon import NUMBER_UNITS as _UNITS
+from analysis.lexicon import SCALE_ABBREVIATIONS as _SCALE_ABBR
+from analysis.lexicon import TIME_UNITS as _TIME_UNITS
 
 __all__ = [
     "Count",
@@ -25,67 +37,6 @@ NUMBER_COLUMNS = list(features.columns("numbers"))
 #: Columns of the ``counts`` table (DESIGN.md columns, then extras; see :func:`extract_counts`).
 COUNT_COLUMNS = list(features.columns("counts"))
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_SCALES = {
-    "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
-    "lakh": 1e5, "crore": 1e7,
-}  # fmt: skip
-# Abbreviated scales written after digits ("$1.5bn", "£600m", "5.93 mln").
-_SCALE_ABBR = {
-    "k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "mio": 1e6, "bn": 1e9, "b": 1e9, "bln": 1e9,
-    "tn": 1e12, "trn": 1e12,
-}  # fmt: skip
-#: Vague quantities: the value each stands for, a conventional minimum. "several" and "multiple"
-#: are 3 and "numerous" 4, the figures the ISAF press-release annotators used (see
-#: benchmarks/bench_dates_counts.py).
-APPROXIMATE = {
-    "several": 3, "a few": 3, "few": 3, "a number of": 3, "some": 2, "many": 4, "numerous": 4,
-    "multiple": 3, "a handful of": 3, "a couple of": 2, "couple": 2, "dozens": 24, "scores": 40,
-    "hundreds": 200, "thousands": 2000, "tens of thousands": 20000, "hundreds of thousands": 200000,
-    "millions": 2e6, "more than a dozen": 13,
-}  # fmt: skip
-_EXACT_WORDS = {
-    "a dozen": 12,
-    "dozen": 12,
-    "half a dozen": 6,
-    "both": 2,
-    "pair": 2,
-    "a pair of": 2,
-    "single": 1,
-}
-_CURRENCY_SYMBOLS = {
-    "$": "USD", "us$": "USD", "usd": "USD", "£": "GBP", "gbp": "GBP", "€": "EUR", "eur": "EUR",
-    "¥": "JPY", "a$": "AUD", "c$": "CAD", "hk$": "HKD", "rs": "rupees", "rs.": "rupees",
-    "inr": "INR", "pkr": "PKR", "chf": "CHF",
-}  # fmt: skip
-_CURRENCY_WORDS = {
-    "dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "sterling": "GBP",
-    "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "rupees", "rupees": "rupees",
-    "riyal": "SAR", "riyals": "SAR", "dirham": "AED", "dirhams": "AED", "afghani": "AFN",
-    "afghanis": "AFN", "francs": "CHF", "rubles": "RUB", "roubles": "RUB",
-}  # fmt: skip
-_MEASURE_UNITS = {
-    "kg", "kgs", "kilogram", "kilograms", "kilo", "kilos", "g", "gram", "grams", "tonne", "tonnes",
-    "ton", "tons", "lb", "lbs", "pound", "pounds", "ounce", "ounces", "km", "kilometre",
-    "kilometres", "kilometer", "kilometers", "mile", "miles", "metre", "metres", "meter",
-    "meters", "m", "ft", "feet", "foot", "inch", "inches", "mm", "cm", "litre", "litres",
-    "liter", "liters", "gallon", "gallons", "barrel", "barrels", "bag", "bags", "bale", "bales",
-    "acre", "acres", "hectare", "hectares", "megawatt", "megawatts", "mw", "kw", "kwh",
-    "degree", "degrees", "round", "rounds", "bushel", "bushels", "cubic", "square", "sq",
-    "mph", "kph", "knots", "points", "point",
-}  # fmt: skip
-_TIME_UNITS = {
-    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
-    "minute", "minutes", "second", "seconds", "decade", "decades", "century", "centuries",
-}  # fmt: skip
 _INDEX_WORDS = re.compile(
     r"(?i)\b(?:index|indices|nikkei|dow|ftse|sensex|nasdaq|s&p|dax|cac|hang seng|kospi|nifty"
     r"|kse|composite|stoxx|topix|average)\b"

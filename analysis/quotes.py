@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from analysis import features
+from analysis.lexicon import ENTITY_KINDS, QUOTE_CUE_VERBS, TITLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,19 +18,8 @@ QUOTE_COLUMNS = features.feature("quotes").core_columns
 #: Extra columns: where the cue verb is, and which quotes share one attribution (one cue instance).
 EXTRA_COLUMNS = features.feature("quotes").extra_columns
 
-#: Lemmas of verbs that report speech, writing or a stance taken in public.
-REPORTING_VERBS = frozenset(
-    """
-    say tell add state declare announce claim insist argue explain note warn accuse deny confirm
-    demand urge ask write report quote describe suggest admit acknowledge assert reply respond
-    recall continue conclude predict promise vow pledge complain charge contend maintain stress
-    emphasise emphasize observe remark comment testify tweet post blame dismiss label brand
-    criticise criticize praise reveal indicate concede joke quip shout whisper allege boast caution
-    mention reiterate repeat retort thank wonder decline lament counter point call brag scoff
-    muse recount question cite read proclaim exclaim grumble snap yell cry chant sing fume gush
-    rail plead caution advise tout hail welcome describe characterize characterise predict
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
+#: Lemmas of verbs that open a quote (``analysis.lexicon``).
+REPORTING_VERBS = QUOTE_CUE_VERBS
 
 #: Nouns that describe a person by role; a subject headed by one without a name is anonymous.
 PERSON_NOUNS = frozenset(
@@ -65,24 +55,7 @@ _THING_PRONOUNS = frozenset({"it"})
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
 _PRONOUNS = _PERSON_PRONOUNS | _THING_PRONOUNS | _PLURAL_PRONOUNS | {"i", "we", "you"}
 _DEFINITE = frozenset({"the", "this", "that", "these", "those"})
-#: Titles and ranks stripped from a speaker's name when no entity module gives a canonical name.
-TITLES = frozenset(
-    """
-    general gen. gen admiral adm. adm president prime minister secretary senator sen. sen rep. rep
-    representative mr. mr mrs. mrs ms. ms miss dr. dr professor prof. chief colonel col. lt. lt
-    lieutenant captain capt. major maj. sergeant sgt. ambassador governor gov. gov mayor judge
-    justice sir lord lady dame king queen prince princess sheikh pope father rev. reverend
-    commander defence defense foreign interior finance home state spokesman spokeswoman army
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-_ENTITY_KIND = {
-    "PERSON": "person",
-    "ORG": "organisation",
-    "NORP": "organisation",
-    "GPE": "place",
-    "LOC": "place",
-    "FAC": "place",
-}
+_ENTITY_KIND = ENTITY_KINDS
 
 _MARK_RE = re.compile(r"''|``|[\"“”„«»‘’']")
 _DOUBLE = frozenset({'"', "''", "``", "“", "”", "„", "«", "»"})

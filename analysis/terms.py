@@ -10,96 +10,25 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-#: Entity labels whose spans become single terms ("north_waziristan", "liam_fox").
-ENTITY_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+from analysis.lexicon import (
+    ACTOR_LABELS,
+    AGENCY_TERMS,
+    VALUE_LABELS,
 )
-#: Entity labels that name actors (people, organisations, places, groups); used in topic labels.
-ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+from analysis.lexicon import CORE_REPORTING_VERBS as REPORTING_VERBS
+from analysis.lexicon import TERM_ENTITY_LABELS as ENTITY_LABELS
+from analysis.wire import boilerplate_spans, paragraph_spans
+
 #: Parts of speech kept as single-lemma terms.
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
-#: Verbs of attribution: in news they mark who spoke, not what the story is about.
-REPORTING_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "add",
-        "state",
-        "claim",
-        "report",
-        "quote",
-        "accord",
-        "note",
-        "explain",
-        "comment",
-        "insist",
-        "ask",
-        "reply",
-        "write",
-        "cite",
-        "remark",
-        "announce",
-        "describe",
-        "suggest",
-        "confirm",
-        "deny",
-    ]
-)
-#: News agencies and their tags ("afp", "(Reuters)"): present in every wire story, never a topic.
-AGENCY_TERMS = frozenset(
-    [
-        "afp",
-        "ap",
-        "reuters",
-        "upi",
-        "xinhua",
-        "ians",
-        "pti",
-        "ani",
-        "dpa",
-        "efe",
-        "ansa",
-        "kyodo",
-        "bernama",
-        "apa",
-        "irna",
-        "tass",
-        "agence_france_presse",
-        "agence_france-presse",
-        "associated_press",
-        "press_association",
-        "thomson_reuters",
-        "bloomberg_news",
-    ]
-)
 #: Honorifics and other words that survive spaCy's stopword list but carry no topic.
 EXTRA_STOPWORDS = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "pc", "per", "cent", "percent", "etc", "yes", "oh"]
 )
 
-# A wire dateline at the start of a story: an upper-case place, optional ", Region", optional
-# date and "(Agency)", then ":" or a dash. The first word must be upper case ("ISLAMABAD:",
-# "NEW YORK, March 3 -", "WASHINGTON (Reuters) -") so an ordinary opening sentence never matches.
-_DATELINE = re.compile(
-    r"""^\s*
-    [A-Z][A-Z.'\u2019\-]+(?:\s+[A-Z][A-Z.'\u2019\-]+)*       # PLACE in capitals
-    (?:\s*,\s*[A-Z][A-Za-z.]*(?:\s+[A-Za-z.]+){0,2})?         # , Region / , Month
-    (?:\s*,?\s*\d{1,2}(?:\s*,\s*\d{4})?)?                     # day, year
-    (?:\s*\([^)\n]{1,40}\))?                                   # (AFP) / (Nov. 20, 2011)
-    \s*(?::|-{1,2}|\u2013|\u2014)\s""",
-    re.VERBOSE,
-)
-# Sign-offs at the end of a story: "(Reporting by ...; Editing by ...)", "-- AFP", a lone "afp".
-_SIGN_OFF = re.compile(
-    r"""(?:\((?:reporting|writing|editing|additional\s+reporting)\b[^)]*\)
-    |(?:--|\u2014)?\s*\b(?:afp|ap|reuters|upi)\b\.?)\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
 _NON_WORD = re.compile(r"[\W_]+")
-#: Entity labels of dates, times and quantities: their words ("monday", "10-year") are not topics.
-NON_TOPIC_LABELS = frozenset(
-    {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
-)
+#: Entity labels of dates, times and quantities: their words are not topics.
+NON_TOPIC_LABELS = VALUE_LABELS
 
 
 @dataclass(frozen=True)
@@ -128,38 +57,6 @@ class TermDoc:
     def within(self, start: int, end: int) -> list[str]:
         """Return the terms that start inside ``[start, end)``."""
         return [t for t, s in zip(self.terms, self.starts, strict=True) if start <= s < end]
-
-
-def boilerplate_spans(text: str) -> list[tuple[int, int]]:
-    """Return character spans of wire boilerplate in ``text``: the dateline and a trailing sign-off.
-
-    Parameters
-    ----------
-    text : str
-        An article body.
-
-    Returns
-    -------
-    list of (int, int)
-        Spans to skip when extracting terms, in text order.
-
-    Examples
-    --------
-    >>> boilerplate_spans("ISLAMABAD: Pakistan's army chief left. afp")
-    [(0, 11), (38, 42)]
-    """
-    spans = []
-    head = _DATELINE.match(text)
-    if head:
-        spans.append((head.start(), head.end()))
-    tail = _SIGN_OFF.search(text[-300:])
-    if tail and tail.group(0).strip():
-        offset = max(0, len(text) - 300)
-        start = offset + tail.start()
-        while start < len(text) and text[start].isspace():
-            start += 1
-        spans.append((start, offset + tail.end()))
-    return spans
 
 
 def normalise_term(words: Iterable[str]) -> str:
@@ -336,9 +233,6 @@ def extract_terms(doc, article) -> list[dict]:
     group entity), from which :func:`term_docs_from_store` rebuilds the term documents without
     parsing. A :class:`analysis.topics.TopicModel` also fits on the table directly.
     """
-    # Imported here: the corpus loader (and pandas with it) is not needed to read terms.
-    from analysis.corpus import paragraph_spans
-
     spans = list(paragraph_spans(article["text"])) or [(0, len(article["text"]))]
     starts = [s for s, _ in spans]
     rows = [

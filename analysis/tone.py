@@ -38,12 +38,11 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from analysis import config, features
+from analysis.lexicon import TERM_ENTITY_LABELS, read_word_list
 
 TONE_COLUMNS = features.columns("tone")
 #: Entity labels whose words are names, not tone.
-NAME_LABELS = frozenset(
-    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "LAW", "EVENT", "WORK_OF_ART", "PRODUCT"}
-)
+NAME_LABELS = TERM_ENTITY_LABELS
 _LIST_FILES = {
     "positive": "tone_positive.txt",
     "negative": "tone_negative.txt",
@@ -61,13 +60,10 @@ def word_lists() -> dict[str, frozenset[str]]:
     dict of str to frozenset of str
         Lower-case words read from ``analysis/resources/``.
     """
-    out = {}
-    for key, name in _LIST_FILES.items():
-        text = (config.RESOURCES_DIR / name).read_text(encoding="utf-8")
-        out[key] = frozenset(
-            ln.strip().lower() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")
-        )
-    return out
+    return {
+        key: frozenset(word.lower() for word in read_word_list(name))
+        for key, name in _LIST_FILES.items()
+    }
 
 
 def tone_counts(tokens: Iterable) -> dict[str, int]:
@@ -192,6 +188,7 @@ def build_tone_lists(threshold: float = 1.0) -> tuple[int, int]:
         text = header.format(kind=kind, cmp=cmp) + "\n".join(words) + "\n"
         (config.RESOURCES_DIR / name).write_text(text, encoding="utf-8")
         sizes.append(len(words))
+    read_word_list.cache_clear()  # the files changed under the reader's cache
     word_lists.cache_clear()
     return sizes[0], sizes[1]
 

@@ -28,7 +28,12 @@ import pandas as pd
 CHECKOUT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = CHECKOUT.parent / "shared/data/bbc_news/bbc_news_raw.jsonl"
 #: Files whose content decides the terms of a text: a change to either invalidates the cache.
-TERM_CODE = ("analysis/terms.py", "analysis/resources/actor_aliases.txt")
+TERM_CODE = (
+    "analysis/terms.py",
+    "analysis/wire.py",
+    "analysis/lexicon.py",
+    "analysis/resources/actor_aliases.txt",
+)
 
 
 def sample_files(folder: Path, n: int, seed: int) -> list[Path]:

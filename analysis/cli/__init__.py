@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "analysis.cli.sentiment",
     "analysis.cli.target",
     "analysis.cli.topics",
+    "analysis.cli.stories",
     "analysis.cli.search",
 )
 #: Set to 1 to see the Python traceback of an unexpected error instead of a one-line message.

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from analysis.corpus import paragraph_spans
 from analysis.terms import TermDoc, term_docs
+from analysis.wire import paragraph_spans
 
 #: Columns of the units table (``TopicModel.units_``): one row per unit.
 UNIT_COLUMNS = ["article_id", "unit", "start", "end", "n_terms"]
