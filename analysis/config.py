@@ -68,6 +68,11 @@ DEFAULT_COLUMNS = {
 #: Table formats every command writes (and the loader reads).
 TABLE_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
+#: Feature store: articles per output part file (bounds memory whatever the corpus size) and
+#: articles per task sent to a worker.
+DEFAULT_PART_SIZE = 1000
+DEFAULT_CHUNK_SIZE = 32
+
 #: Default seed for every stochastic step (topic models, sampling in benchmarks).
 DEFAULT_SEED = 0
 #: Articles above this count get a progress bar on stderr.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import os
+import re
 from collections.abc import Iterable, Iterator
 
 from analysis import config
@@ -47,11 +49,19 @@ def load_nlp(name: str | None = None, disable: tuple[str, ...] = ()):
 def normalise_for_parse(text: str) -> str:
     """Return a copy of ``text`` of the same length that spaCy parses better.
 
-    Hard line breaks inside a paragraph become spaces, U+2028 line separators become newlines and
-    no-break spaces become spaces. The length is unchanged, so every character offset of the
-    parse indexes into the original text.
+    Hard line breaks inside a paragraph become spaces, U+2028 line separators become newlines,
+    no-break spaces become spaces and a lone surrogate becomes U+FFFD. A run of more than
+    :data:`MAX_PUNCT_RUN` punctuation marks or symbols (quote marks, ``!!!!...``) gets a space
+    in place of every ``MAX_PUNCT_RUN + 1``-th mark: spaCy's tokenizer strips such marks one at
+    a time and costs the square of the run's length (20,000 quote marks took about a minute),
+    while real copy has no run that long. The length is unchanged, so every character offset of
+    the parse indexes into the original text.
     """
-    out = text.replace("\u2028", "\n").replace("\u2029", "\n").replace("\xa0", " ")
+    from analysis.tables import replace_surrogates
+
+    # A lone surrogate (a JSON escape such as "\\ud800") cannot be encoded, and spaCy fails on it.
+    out = replace_surrogates(text)
+    out = out.replace("\u2028", "\n").replace("\u2029", "\n").replace("\xa0", " ")
     out = out.replace("\r", " ")
     # A single newline between two non-blank lines is a hard wrap, not a paragraph break.
     chars = list(out)
@@ -63,7 +73,24 @@ def normalise_for_parse(text: str) -> str:
         next_nl = i + 1 < n and chars[i + 1] == "\n"
         if not prev_nl and not next_nl:
             chars[i] = " "
-    return "".join(chars)
+    out = "".join(chars)
+    if _PUNCT_RUN_RE.search(out):
+        out = _PUNCT_RUN_RE.sub(_break_run, out)
+    return out
+
+
+#: Longest run of punctuation or symbols parsed as it is (the longest in the BBC and Reuters
+#: corpora is under 50); longer runs are broken up by :func:`normalise_for_parse`.
+MAX_PUNCT_RUN = 64
+# Neither a letter, a digit nor whitespace ("_" is a word character to `re`, but spaCy strips
+# it like punctuation).
+_PUNCT_RUN_RE = re.compile(rf"(?:[^\w\s]|_){{{MAX_PUNCT_RUN + 1},}}")
+
+
+def _break_run(match: re.Match) -> str:
+    run = list(match.group())
+    run[MAX_PUNCT_RUN :: MAX_PUNCT_RUN + 1] = " " * len(run[MAX_PUNCT_RUN :: MAX_PUNCT_RUN + 1])
+    return "".join(run)
 
 
 def parse(
@@ -75,12 +102,81 @@ def parse(
 ) -> Iterator:
     """Parse ``texts`` with ``nlp.pipe`` and yield one ``Doc`` per text, in order.
 
-    Each text is passed through :func:`normalise_for_parse` first, so offsets are preserved.
+    Each text is passed through :func:`normalise_for_parse` first, so offsets are preserved. A
+    text longer than ``nlp.max_length`` (which spaCy refuses) is parsed in pieces by
+    :func:`parse_long`; the others go through ``nlp.pipe`` in batches as usual.
     """
     nlp = nlp or load_nlp()
-    yield from nlp.pipe(
-        (normalise_for_parse(t) for t in texts), batch_size=batch_size, n_process=n_process
-    )
+    for too_long, run in itertools.groupby(texts, key=lambda t: len(t) > nlp.max_length):
+        if too_long:
+            for text in run:
+                yield parse_long(text, nlp=nlp)
+        else:
+            yield from nlp.pipe(
+                (normalise_for_parse(t) for t in run), batch_size=batch_size, n_process=n_process
+            )
+
+
+def split_points(text: str, limit: int) -> list[int]:
+    """Return the offsets at which to cut ``text`` into pieces of at most ``limit`` characters.
+
+    Cuts fall at the start of a paragraph (:func:`analysis.corpus.paragraph_spans`), as late as
+    the limit allows; a paragraph longer than ``limit`` is cut after the end of a sentence,
+    else after whitespace, and only a run of ``limit`` characters without any whitespace is cut
+    inside a word. The offsets exclude 0 and ``len(text)``.
+    """
+    from bisect import bisect_right
+
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    starts = [s for s, _ in _paragraph_spans(text)]
+    cuts: list[int] = []
+    pos = 0
+    while len(text) - pos > limit:
+        k = bisect_right(starts, pos + limit) - 1
+        if k >= 0 and starts[k] > pos:
+            cut = starts[k]
+        else:
+            window = text[pos : pos + limit]
+            ends = [m.end() for m in _SENTENCE_END_RE.finditer(window)] or [
+                m.end() for m in _WHITESPACE_RE.finditer(window)
+            ]
+            ends = [e for e in ends if 0 < e < len(window)]
+            cut = pos + (ends[-1] if ends else limit)
+        cuts.append(cut)
+        pos = cut
+    return cuts
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’)\]]*\s+")
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+#: Largest piece of an over-long text parsed at once: keeps a worker's memory near what a
+#: 100,000-character article costs (pieces cut at paragraph boundaries parse as the whole text
+#: does; see benchmarks/bench_hostile_articles.py).
+LONG_TEXT_PIECE = 100_000
+
+
+def parse_long(text: str, *, nlp=None):
+    """Parse a text longer than ``nlp.max_length`` in pieces and join them into one ``Doc``.
+
+    spaCy refuses texts over ``nlp.max_length`` (1,000,000 characters by default: its parser's
+    memory grows with the length). The text is cut at paragraph boundaries into pieces of at
+    most :data:`LONG_TEXT_PIECE` characters (:func:`split_points`), each piece is normalised
+    (:func:`normalise_for_parse`) and parsed alone, and ``Doc.from_docs`` joins them without
+    adding whitespace, so the joined ``Doc`` has the text of ``normalise_for_parse(text)`` and
+    every token offset indexes into ``text``, as if parsed whole. A sentence never spans two
+    pieces; entities and syntax across a paragraph break are lost, which a whole parse rarely
+    finds anyway.
+    """
+    from spacy.tokens import Doc
+
+    nlp = nlp or load_nlp()
+    bounds = [0, *split_points(text, min(nlp.max_length, LONG_TEXT_PIECE)), len(text)]
+    normalised = normalise_for_parse(text)
+    pieces = [normalised[a:b] for a, b in itertools.pairwise(bounds)]
+    return Doc.from_docs(list(nlp.pipe(pieces, batch_size=1)), ensure_whitespace=False)
 
 
 #: Columns of the ``sentences`` table (DESIGN.md), then the extra column this module adds.

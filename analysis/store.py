@@ -6,62 +6,40 @@ parse, and writes each table as a partitioned Parquet dataset ``DIR/<table>.parq
 (``pandas.read_parquet(DIR / "mentions.parquet")`` reads it whole; pass ``filters`` to read less).
 Work runs in worker processes (``engine="local"``) or as Dask tasks (``engine="dask"``); both call
 the same :func:`process_chunk` and give identical tables.
+
+Nothing one article does stops the run: an article that fails to parse, an extractor that fails,
+rows that cannot be written become rows of the rejects table. ``DIR`` is written only when it is
+new, empty or an earlier feature store (:func:`analysis.files.check_output_folder`), built as a
+temporary sibling and swapped in, so an interrupted or failed run leaves the previous ``DIR``.
 """
 
 from __future__ import annotations
 
-import argparse
-import functools
-import gzip
+import errno
 import hashlib
 import importlib
-import inspect
 import json
 import os
-import pickle
-import shutil
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, features, files
+from analysis.cache import FeatureCache, article_key, pipeline_key
+from analysis.engines import _chunks, _run_dask, _run_local
+from analysis.parts import _error_text, _is_disk_full, _PartWriter, _reject_row
+from analysis.tables import arrow_safe
 
-#: Feature tables in the order they are computed; later extractors may take earlier tables as
-#: keyword arguments (an extractor whose signature has ``quotes=`` receives the article's quotes).
-FEATURES: tuple[tuple[str, str], ...] = (
-    ("mentions", "analysis.entities:extract_mentions"),
-    ("quotes", "analysis.quotes:extract_quotes"),
-    ("sentences", "analysis.nlp:extract_sentences"),
-    ("numbers", "analysis.numbers:extract_numbers"),
-    ("counts", "analysis.numbers:extract_counts"),
-    ("dates", "analysis.dates:extract_dates"),
-    ("sentiment", "analysis.sentiment:extract_sentiment"),
-    ("tone", "analysis.tone:extract_tone"),
-    ("terms", "analysis.topics:extract_terms"),
-)
-#: Columns of each table when it has no rows at all (DESIGN.md), so every table file exists.
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "sentences": ["article_id", "paragraph", "sentence", "start", "end", "text", "in_quote"],
-    "mentions": ["article_id", "start", "end", "text", "label", "title", "actor"],
-    "quotes": ["article_id", "start", "end", "quote", "kind", "cue", "speaker", "speaker_start",
-               "speaker_end", "speaker_kind"],
-    "numbers": ["article_id", "start", "end", "text", "value", "unit", "object", "kind"],
-    "counts": ["article_id", "start", "end", "kind", "number", "object"],
-    "dates": ["article_id", "start", "end", "text", "resolved", "resolution"],
-    "sentiment": ["article_id", "sentence", "compound", "positive", "negative", "neutral", "voice"],
-    "tone": ["article_id", "tone", "positive_score", "negative_score", "polarity",
-             "activity_density", "self_group_density", "word_count"],
-    "terms": ["article_id", "paragraph", "terms", "starts", "ends", "actor"],
-}  # fmt: skip
-#: Articles per output part file: bounds memory whatever the corpus size.
-DEFAULT_PART_SIZE = 1000
-#: Articles per task sent to a worker.
-DEFAULT_CHUNK_SIZE = 32
+#: Feature tables in computation order (the registry, :mod:`analysis.features`, declares them).
+FEATURES = features.TABLES
+DEFAULT_PART_SIZE = config.DEFAULT_PART_SIZE
+DEFAULT_CHUNK_SIZE = config.DEFAULT_CHUNK_SIZE
+#: What the output folder's marker says wrote it (see :func:`analysis.files.mark_output_folder`).
+STORE_KIND = "feature store"
 
 
 # --- extractors -----------------------------------------------------------------------------------
@@ -75,28 +53,12 @@ class Extractor:
 
 
 def available_extractors(tables: Iterable[str] | None = None) -> list[Extractor]:
-    """Return the extractors of :data:`FEATURES` (or of ``tables``) whose module is installed."""
-    wanted = set(tables) if tables is not None else None
-    out: list[Extractor] = []
-    names = [t for t, _ in FEATURES]
-    unknown = sorted((wanted or set()) - set(names))
-    if unknown:
-        raise ValueError(
-            f"feature table {', '.join(map(repr, unknown))} is not available; choose from {', '.join(names)}"
-        )
-    for table, target in FEATURES:
-        if wanted is not None and table not in wanted:
-            continue
-        module_name, func_name = target.split(":")
-        try:
-            func = getattr(importlib.import_module(module_name), func_name)
-        except (ImportError, AttributeError):
-            if wanted is not None:
-                raise ValueError(f"feature table {table!r} is not available ({target})") from None
-            continue
-        params = inspect.signature(func).parameters
-        out.append(Extractor(table, func, tuple(n for n in names if n in params and n != table)))
-    return out
+    """The extractors of the registry (:data:`analysis.features.FEATURES`), or of ``tables``.
+
+    An unknown table name is a ``ValueError`` listing the valid ones; an extractor that cannot
+    be imported raises (a broken install fails loudly instead of leaving a table out).
+    """
+    return [Extractor(f.table, f.load(), f.needs) for f in features.select(tables)]
 
 
 def extract_article(doc, article: Mapping, extractors: list[Extractor]) -> tuple[dict, list[str]]:
@@ -117,105 +79,45 @@ def extract_article(doc, article: Mapping, extractors: list[Extractor]) -> tuple
     return tables, errors
 
 
-# --- cache ----------------------------------------------------------------------------------------
-
-
-def article_key(article: Mapping) -> str:
-    """Content hash of what the features depend on: the text and the published date."""
-    h = hashlib.sha1()
-    h.update(str(article["text"]).encode("utf-8"))
-    h.update(b"\x00")
-    published = article.get("published")
-    h.update(b"" if published is None or published != published else str(published).encode())
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=8)
-def pipeline_key(model: str | None = None, tables: tuple[str, ...] | None = None) -> str:
-    """Version of the pipeline: spaCy and its model, the package, and the extractors' source code.
-
-    Any change to the code of a feature module changes the key, so stale cache entries are never
-    reused; they are simply not found.
-    """
-    import spacy
-
-    from analysis import __version__
-    from analysis.nlp import load_nlp, model_name
-
-    name = model_name(model)
-    nlp = load_nlp(name)
-    h = hashlib.sha1()
-    h.update(f"{__version__}|{spacy.__version__}|{name}|{nlp.meta.get('version')}".encode())
-    modules = {"analysis.nlp", "analysis.corpus", "analysis.store"}
-    modules |= {
-        target.split(":")[0] for table, target in FEATURES if tables is None or table in tables
-    }
-    for module_name in sorted(modules):
-        try:
-            spec = importlib.util.find_spec(module_name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec and spec.origin and os.path.exists(spec.origin):
-            h.update(module_name.encode())
-            h.update(Path(spec.origin).read_bytes())
-    # Word lists and the shipped models change results as much as code does.
-    data_files = sorted(config.RESOURCES_DIR.glob("*")) + sorted(config.MODELS_DIR.glob("*/*"))
-    for data_file in data_files:
-        if data_file.is_file():
-            h.update(data_file.name.encode())
-            h.update(data_file.read_bytes())
-    return h.hexdigest()[:16]
-
-
-class FeatureCache:
-    """Per-article feature rows on disk, keyed by pipeline version and article content hash.
-
-    One small gzipped pickle per article under ``root/<pipeline>/<2 hex>/<hash>.pkl.gz``, written
-    to a temporary name and renamed, so concurrent workers and interrupted runs never leave a
-    half-written entry. Rows are stored without ``article_id`` and relabelled on read, so an
-    article moved or renamed is still found.
-    """
-
-    def __init__(self, root: str | os.PathLike, pipeline: str):
-        self.dir = Path(root) / pipeline
-
-    def _path(self, key: str) -> Path:
-        return self.dir / key[:2] / f"{key}.pkl.gz"
-
-    def get(self, key: str, article_id: str) -> dict | None:
-        path = self._path(key)
-        try:
-            with gzip.open(path, "rb") as f:
-                stored = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            return None
-        return {t: [{"article_id": article_id, **r} for r in rows] for t, rows in stored.items()}
-
-    def put(self, key: str, tables: Mapping[str, list[dict]]) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        stored = {
-            t: [{k: v for k, v in r.items() if k != "article_id"} for r in rows]
-            for t, rows in tables.items()
-        }
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with gzip.open(tmp, "wb", compresslevel=1) as f:
-            pickle.dump(stored, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-
-
 # --- the unit of work -----------------------------------------------------------------------------
 
 
 @dataclass
 class ChunkResult:
-    """What one chunk of articles gives back: table rows, errors, and how many were parsed."""
+    """What one chunk of articles gives back: table rows, rejects, counts and cache warnings."""
 
     tables: dict[str, list[dict]] = field(default_factory=dict)
     errors: list[dict] = field(default_factory=list)
+    articles: int = 0
     parsed: int = 0
     cached: int = 0
     words: int = 0
+    warnings: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def reject(self, article: Mapping, reason: str) -> None:
+        """Add a rejects row for ``article`` (its source, and a reason naming it)."""
+        self.errors.append(_reject_row(article, reason))
+
+
+def _parse_each(nlp, texts: list, batch_size: int) -> list:
+    """One ``Doc`` per text, or the exception that text raised.
+
+    The chunk is parsed in one ``nlp.pipe`` batch; if that fails, each text is parsed alone, so
+    one bad article costs only itself.
+    """
+    from analysis.nlp import parse
+
+    try:
+        return list(parse(texts, nlp=nlp, batch_size=batch_size))
+    except Exception:  # which article broke the batch is found below
+        pass
+    docs: list = []
+    for text in texts:
+        try:
+            docs.append(next(iter(parse([text], nlp=nlp, batch_size=1))))
+        except Exception as exc:
+            docs.append(exc)
+    return docs
 
 
 def process_chunk(
@@ -229,18 +131,23 @@ def process_chunk(
     """Parse and extract one chunk of articles (the task a worker or a Dask task runs).
 
     Cached articles are read back; the others are parsed with ``nlp.pipe`` in one batch and their
-    rows stored in the cache.
+    rows stored in the cache. An article that cannot be parsed, or on which an extractor fails,
+    becomes a rejects row naming it; the other articles of the chunk are unaffected.
     """
-    from analysis.nlp import load_nlp, parse
+    from analysis.nlp import load_nlp
 
     extractors = available_extractors(tables)
     pipeline = pipeline_key(model, tables)
     cache = FeatureCache(cache_dir, pipeline) if cache_dir else None
-    result = ChunkResult(tables={ex.table: [] for ex in extractors})
+    result = ChunkResult(tables={ex.table: [] for ex in extractors}, articles=len(articles))
     todo: list[tuple[dict, str]] = []
     for art in articles:
-        key = article_key(art)
-        result.words += int(art.get("n_words") or 0)
+        try:
+            result.words += int(art.get("n_words") or 0)
+            key = article_key(art)
+        except Exception as exc:  # a malformed row costs only itself
+            result.reject(art, f"cannot be read: {_error_text(exc)}")
+            continue
         hit = cache.get(key, art["article_id"]) if cache else None
         if hit is not None and all(ex.table in hit for ex in extractors):
             for table in result.tables:
@@ -250,166 +157,22 @@ def process_chunk(
             todo.append((art, key))
     if todo:
         nlp = load_nlp(model)
-        docs = parse((a["text"] for a, _ in todo), nlp=nlp, batch_size=batch_size)
+        docs = _parse_each(nlp, [a["text"] for a, _ in todo], batch_size)
         for (art, key), doc in zip(todo, docs, strict=True):
+            if isinstance(doc, Exception):
+                result.reject(art, f"parse failed: {_error_text(doc)}")
+                continue
             rows, errors = extract_article(doc, art, extractors)
             for table, table_rows in rows.items():
                 result.tables[table].extend(table_rows)
             for err in errors:
-                result.errors.append(
-                    {
-                        "source": art.get("source") or art["article_id"],
-                        "reason": f"article {art['article_id']}: {err}",
-                    }
-                )
+                result.reject(art, err)
             if cache is not None and not errors:
                 cache.put(key, rows)
             result.parsed += 1
+    if cache is not None:
+        result.warnings = [(kind, n, msg) for kind, (n, msg) in cache.problems.items()]
     return result
-
-
-# --- engines --------------------------------------------------------------------------------------
-
-
-def _chunks(articles: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
-    for art in articles:
-        chunk.append(art)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _run_local(
-    chunks: Iterator[list[dict]], workers: int, window: int, **kwargs
-) -> Iterator[ChunkResult]:
-    """Yield chunk results in order from a process pool, with at most ``window`` chunks in flight."""
-    if workers <= 1:
-        for chunk in chunks:
-            yield process_chunk(chunk, **kwargs)
-        return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    from analysis.nlp import load_nlp
-
-    # Forked workers inherit the pipeline the parent loaded (copy-on-write), so they start at once;
-    # the parent holds no ONNX session or thread pool that forking could break. Elsewhere, spawn.
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    if method == "fork":
-        load_nlp(kwargs.get("model"))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
-        yield from _windowed(lambda c: pool.submit(process_chunk, c, **kwargs), chunks, window)
-
-
-def _run_dask(
-    chunks: Iterator[list[dict]], workers: int, window: int, scheduler: str | None, **kwargs
-) -> Iterator[ChunkResult]:
-    """Yield chunk results in order from Dask tasks on ``scheduler`` or a new LocalCluster."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError(
-            "the Dask engine needs the 'dask' extra: pip install 'analysis[dask]'"
-        ) from exc
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
-        cluster = LocalCluster(
-            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-    try:
-        n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
-        yield from _windowed(
-            lambda c: client.submit(process_chunk, c, pure=False, **kwargs),
-            chunks,
-            max(window, 2 * n),
-        )
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
-def _windowed(submit: Callable, chunks: Iterator[list[dict]], window: int) -> Iterator[ChunkResult]:
-    # Keep the workers busy (several chunks queued each) without reading the whole corpus ahead.
-    pending: deque = deque()
-    for chunk in chunks:
-        pending.append(submit(chunk))
-        if len(pending) >= window:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
-
-
-# --- writing --------------------------------------------------------------------------------------
-
-
-class _PartWriter:
-    """Accumulates rows per table and writes ``<table>.parquet/part-NNNNN.parquet`` files."""
-
-    def __init__(self, out: Path):
-        self.out = out
-        self.rows: dict[str, list[dict]] = {}
-        self.n_parts: dict[str, int] = {}
-
-    def add(self, table: str, rows: list[dict]) -> None:
-        self.rows.setdefault(table, []).extend(rows)
-
-    def flush(self) -> None:
-        for table, rows in self.rows.items():
-            if not rows:
-                continue
-            frame = pd.DataFrame(rows)
-            sort = [
-                c for c in ("article_id", "start", "sentence", "paragraph") if c in frame.columns
-            ]
-            frame = frame.sort_values(sort, kind="stable").reset_index(drop=True) if sort else frame
-            self._write(table, frame)
-        self.rows = {}
-
-    def _write(self, table: str, frame: pd.DataFrame) -> None:
-        folder = self.out / f"{table}.parquet"
-        folder.mkdir(parents=True, exist_ok=True)
-        n = self.n_parts.get(table, 0)
-        frame.to_parquet(folder / f"part-{n:05d}.parquet", index=False)
-        self.n_parts[table] = n + 1
-
-    def finish(self, tables: Iterable[str]) -> None:
-        self.flush()
-        for table in tables:
-            folder = self.out / f"{table}.parquet"
-            if not self.n_parts.get(table):
-                self._write(table, pd.DataFrame(columns=TABLE_COLUMNS.get(table, ["article_id"])))
-            else:
-                _unify_parts(folder)
-
-
-def _unify_parts(folder: Path) -> None:
-    """Rewrite parts whose schema differs (a column all null in one part), so the dataset reads."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    parts = sorted(folder.glob("part-*.parquet"))
-    schemas = [pq.read_schema(p) for p in parts]
-    if all(s.equals(schemas[0]) for s in schemas[1:]):
-        return
-    unified = pa.unify_schemas(schemas, promote_options="permissive")
-    for part, schema in zip(parts, schemas, strict=True):
-        if schema.equals(unified):
-            continue
-        table = pq.read_table(part)
-        columns = []
-        for f in unified:
-            if f.name in table.column_names:
-                columns.append(table[f.name].cast(f.type))
-            else:
-                columns.append(pa.nulls(len(table), f.type))
-        pq.write_table(pa.Table.from_arrays(columns, schema=unified), part)
 
 
 def read_table(
@@ -434,13 +197,15 @@ def feature_store(
 
     The one call a notebook makes: the folder (under the cache directory) is named by the corpus
     paths and the pipeline version, every article parsed once is read back from the per-article
-    cache, and :func:`read_table` then reads any table from it.
+    cache, and :func:`read_table` then reads any table from it. The folder is marked as a
+    feature store like any ``extract`` output.
     """
     from analysis.corpus import load_corpus
 
     paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
     resolved = sorted(str(Path(p).resolve()) for p in paths)
     table_names = tuple(tables) if tables is not None else None
+    load_pipeline(model)
     name = hashlib.sha1(
         json.dumps([resolved, table_names, pipeline_key(model, table_names)]).encode()
     ).hexdigest()[:16]
@@ -456,8 +221,82 @@ def feature_store(
         model=model,
         tables=table_names,
         progress=progress,
+        inputs=paths,
     )
     return out
+
+
+def load_pipeline(model: str | None = None):
+    """Load the spaCy pipeline ``model``, or raise ``ValueError`` naming it and what is installed."""
+    from analysis.nlp import load_nlp, model_name
+
+    try:
+        return load_nlp(model)
+    except (RuntimeError, OSError, ImportError, ValueError) as exc:
+        import spacy.util
+
+        installed = sorted(set(spacy.util.get_installed_models()) | _installed_candidates())
+        try:
+            name = model_name(model)
+        except RuntimeError:
+            name = model
+        if name in installed or (name and Path(name).exists()):
+            problem = f"cannot be loaded ({exc})"
+        else:
+            problem = "is not installed (neither a pipeline package nor a pipeline folder)"
+        raise ValueError(
+            f"spaCy pipeline {name!r} {problem}; installed: {', '.join(installed) or 'none'}"
+        ) from exc
+
+
+def _installed_candidates() -> set[str]:
+    return {name for name in config.SPACY_MODELS if importlib.util.find_spec(name) is not None}
+
+
+#: What ``extract`` writes into its folder: tables, the summary and its marker.
+def _store_names() -> set[str]:
+    tables = [*FEATURES, "articles", "actors", "rejects", "stories"]
+    return {f"{t}.parquet" for t in tables} | {"summary.json", files.MARKER}
+
+
+def _adopt_earlier_store(out: Path) -> None:
+    """Mark ``out`` if an earlier version of ``extract`` wrote it (before folders were marked).
+
+    Only a folder holding nothing but the tables and ``summary.json`` that ``extract`` writes,
+    with a summary of its own shape, counts as one: the next run may then replace it.
+    """
+    if not out.is_dir() or files.is_output_folder(out):
+        return
+    try:
+        names = {p.name for p in out.iterdir()}
+    except OSError:
+        return
+    summary = files.read_json(out / "summary.json")
+    keys = {"articles", "parsed", "cached", "pipeline", "tables"}
+    if (
+        "summary.json" in names
+        and names <= _store_names() | files.EMPTY_FOLDER_NAMES
+        and isinstance(summary, dict)
+        and keys <= set(summary)
+    ):
+        files.mark_output_folder(out, kind=STORE_KIND)
+
+
+def check_store_folder(
+    out: str | os.PathLike, *, option: str = "out", inputs: Iterable[str | os.PathLike] = ()
+) -> Path:
+    """Return ``out`` if ``extract`` may write it, else raise :class:`analysis.files.OutputFolderError`.
+
+    The folder must be new, empty or an earlier feature store, and neither be nor hold nor lie
+    inside one of ``inputs`` (:func:`analysis.files.check_output_folder`); ``option`` is what
+    the message tells the user to change.
+    """
+    try:
+        files.check_output_folder(out, kind=STORE_KIND, option=option, inputs=inputs)
+    except files.OutputFolderError:
+        _adopt_earlier_store(Path(os.path.abspath(out)))
+        return files.check_output_folder(out, kind=STORE_KIND, option=option, inputs=inputs)
+    return Path(os.path.abspath(out))
 
 
 # --- the corpus-level run -------------------------------------------------------------------------
@@ -475,9 +314,17 @@ class ExtractSummary:
     seconds: float = 0.0
     tables: dict[str, int] = field(default_factory=dict)
     pipeline: str = ""
+    #: Cache problems met (damaged or unreadable entries, a folder that cannot be written):
+    #: ``{kind: count}``; each kind was reported once on stderr.
+    cache_problems: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+def _at_least_one(name: str, value) -> None:
+    if value is not None and (not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
 
 
 def extract_corpus(
@@ -494,6 +341,7 @@ def extract_corpus(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     part_size: int = DEFAULT_PART_SIZE,
     progress: bool | None = None,
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> ExtractSummary:
     """Extract every feature table of ``articles`` into the folder ``out``.
 
@@ -502,8 +350,10 @@ def extract_corpus(
     articles : DataFrame or iterable of mappings
         The articles table (see :func:`analysis.corpus.load_corpus`), or a stream of its rows.
     out : path
-        Output folder; written in a temporary folder beside it and swapped in at the end, so an
-        interrupted run leaves the previous output intact.
+        Output folder: new, empty, or written by an earlier run (it carries the marker of
+        :func:`analysis.files.mark_output_folder`); any other folder is refused with
+        :class:`analysis.files.OutputFolderError`. Written in a temporary folder beside it and
+        swapped in at the end, so an interrupted or failed run leaves the previous output intact.
     workers : int, optional
         Worker processes (local) or Dask workers for a new LocalCluster; default all cores.
     engine : {"local", "dask"}
@@ -514,24 +364,39 @@ def extract_corpus(
     chunk_size, part_size : int
         Articles per task, and per output part file (peak memory grows with these, not with the
         corpus).
+    inputs : paths
+        The corpus files and folders ``articles`` come from: ``out`` may not be, hold, or lie
+        inside any of them.
 
     Returns
     -------
     ExtractSummary
+
+    Raises
+    ------
+    analysis.files.OutputFolderError
+        ``out`` is not a folder this function may write.
+    analysis.files.DiskFullError
+        The disk filled up; the message names ``out`` and the previous output is unchanged.
+    ValueError
+        Bad arguments, an unknown table, a spaCy pipeline that cannot be loaded, or no article.
     """
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; expected 'local' or 'dask'")
+    _at_least_one("workers", workers)
+    _at_least_one("chunk_size", chunk_size)
+    _at_least_one("part_size", part_size)
     workers = workers or os.cpu_count() or 1
     table_names = tuple(tables) if tables is not None else None
     extractors = available_extractors(table_names)
     names = [ex.table for ex in extractors]
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    out = check_store_folder(out, inputs=inputs)
+    # Everything that can fail cheaply fails before any folder is made.
+    load_pipeline(model)
     summary = ExtractSummary(pipeline=pipeline_key(model, table_names))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    files.remove_stale(out)  # temporary folders of runs that were killed
+    tmp = files.temp_sibling(out)
     start = time.perf_counter()
     rows_iter, total = _article_rows(articles)
     writer = _PartWriter(tmp)
@@ -548,12 +413,14 @@ def extract_corpus(
         else (total or 0) >= config.PROGRESS_MIN_ITEMS or total is None
     )
     bar = None
-    if show:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=total, desc="extracting", unit="article", file=sys.stderr)
+    results = None
     window = max(4, 4 * workers)
     try:
+        tmp.mkdir()
+        if show:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=total, desc="extracting", unit="article", file=sys.stderr)
         articles_seen: list[dict] = []
 
         def tee(stream):
@@ -568,11 +435,12 @@ def extract_corpus(
             results = _run_dask(chunks, workers, window, scheduler, **kwargs)
         in_part = 0
         for res in results:
-            n = res.parsed + res.cached
+            n = res.articles
             for table, rows in res.tables.items():
                 writer.add(table, rows)
                 summary.tables[table] = summary.tables.get(table, 0) + len(rows)
             errors.extend(res.errors)
+            _report_cache_problems(res.warnings, summary, cache_dir)
             summary.parsed += res.parsed
             summary.cached += res.cached
             summary.words += res.words
@@ -593,26 +461,67 @@ def extract_corpus(
         writer.finish(names)
         article_parts.finish(["articles"])
         _write_actors(tmp)
+        # Syndicated copies grouped into stories (no parse needed; reads the articles just written).
+        from analysis.stories import store_stories
+
+        summary.tables["stories"] = len(store_stories(tmp))
         all_rejects = pd.concat(
             [
                 pd.DataFrame(rejects if rejects is not None else [], columns=["source", "reason"]),
-                pd.DataFrame(errors, columns=["source", "reason"]),
+                pd.DataFrame(
+                    errors + writer.rejects + article_parts.rejects, columns=["source", "reason"]
+                ),
             ],
             ignore_index=True,
         )
-        all_rejects.astype("object").to_parquet(tmp / "rejects.parquet", index=False)
+        _write_parquet(arrow_safe(all_rejects.astype("object")), tmp / "rejects.parquet")
         summary.rejects = len(all_rejects)
         summary.seconds = time.perf_counter() - start
-        (tmp / "summary.json").write_text(
-            json.dumps(summary.as_dict(), indent=2) + "\n", encoding="utf-8"
-        )
-        _swap_in(tmp, out)
+        files.write_text(tmp / "summary.json", json.dumps(summary.as_dict(), indent=2) + "\n")
+        files.mark_output_folder(tmp, kind=STORE_KIND)
+        files.swap_in(tmp, out)
+    except OSError as exc:
+        if _is_disk_full(exc):
+            raise files.DiskFullError(
+                exc.errno or errno.ENOSPC,
+                f"{out}: no space left on the device while writing the feature store; "
+                "the previous output is unchanged",
+            ) from exc
+        raise
     finally:
+        if results is not None:
+            results.close()  # ends the workers now if the run stopped early
         if bar is not None:
             bar.close()
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        files.remove(tmp)
     return summary
+
+
+def _report_cache_problems(
+    warnings: list[tuple[str, int, str]], summary: ExtractSummary, cache_dir
+) -> None:
+    # One line per kind of problem for the whole run, however many articles or workers meet it.
+    for kind, count, message in warnings:
+        if kind not in summary.cache_problems:
+            what = {
+                "damaged": "a damaged entry is ignored and its article parsed again",
+                "unreadable": "an unreadable entry is ignored and its article parsed again",
+                "unwritable": "rows are not cached",
+                "unstorable": "those rows are not cached",
+            }.get(kind, "ignored")
+            print(
+                f"warning: feature cache {cache_dir}: {message}; {what} "
+                "(further such cache warnings are not shown; see summary.json)",
+                file=sys.stderr,
+            )
+        summary.cache_problems[kind] = summary.cache_problems.get(kind, 0) + count
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
 
 
 def _article_rows(articles) -> tuple[Iterator[dict], int | None]:
@@ -634,89 +543,13 @@ def _write_actors(tmp: Path) -> None:
         return
     # Only the columns the actors table needs, so memory stays small on large corpora.
     frame = pd.read_parquet(mentions, columns=["article_id", "text", "label", "actor"])
-    arts = pd.read_parquet(tmp / "articles.parquet", columns=["article_id", "published"])
-    actor_table(frame, arts).to_parquet(tmp / "actors.parquet", index=False)
+    import pyarrow.parquet as pq
 
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-# --- command line ---------------------------------------------------------------------------------
-
-
-def _cmd_extract(args: argparse.Namespace) -> int:
-    from analysis.cli import CLIError
-    from analysis.cli.common import column_options, report_rejects
-    from analysis.corpus import iter_corpus
-
-    # Streamed: memory is bounded by the chunk and part sizes, not by the corpus.
-    rejects: list[dict] = []
-    articles = iter_corpus(args.paths, rejects=rejects, **column_options(args))
-    try:
-        summary = extract_corpus(
-            articles,
-            args.output,
-            rejects=rejects,
-            workers=args.workers,
-            engine=args.engine,
-            scheduler=args.scheduler,
-            model=args.model,
-            tables=args.tables.split(",") if args.tables else None,
-            cache_dir=None if args.no_cache else args.cache_dir,
-            chunk_size=args.chunk_size,
-            part_size=args.part_size,
-        )
-    except (ValueError, RuntimeError, OSError) as exc:
-        report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
-        raise CLIError(f"{args.output}: {exc}") from exc
-    report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))
-    print(
-        f"extracted {summary.articles} articles ({summary.parsed} parsed, {summary.cached} from cache) "
-        f"in {summary.seconds:.1f}s into {args.output}: "
-        + ", ".join(f"{t} {n}" for t, n in summary.tables.items())
-        + f"; {summary.rejects} rejects",
-        file=sys.stderr,
+    names = set(pq.read_schema(next((tmp / "articles.parquet").glob("part-*.parquet"))).names)
+    # Rows given by a caller rather than the loader may lack a published date.
+    arts = pd.read_parquet(
+        tmp / "articles.parquet", columns=[c for c in ("article_id", "published") if c in names]
     )
-    return 0
-
-
-def register(subparsers) -> None:
-    """Add the ``extract`` command."""
-    from analysis.cli.common import add_column_options
-
-    p = subparsers.add_parser(
-        "extract",
-        help="parse a corpus once and write every feature table as Parquet",
-        description="Parse each article once with spaCy and write every feature table as "
-        "DIR/<table>.parquet (partitioned), plus articles, actors and rejects. Articles already "
-        "parsed by the same pipeline are read from the cache.",
-    )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
-    p.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: all cores)"
-    )
-    p.add_argument("--engine", choices=("local", "dask"), default="local")
-    p.add_argument(
-        "--scheduler", metavar="ADDRESS", help="existing Dask scheduler (with --engine dask)"
-    )
-    p.add_argument(
-        "--model", default=None, help="spaCy pipeline (default: en_core_web_sm if installed)"
-    )
-    p.add_argument("--tables", default=None, help="comma-separated subset of feature tables")
-    p.add_argument(
-        "--cache-dir", default=str(config.CACHE_DIR / "features"), help="per-article cache"
-    )
-    p.add_argument("--no-cache", action="store_true", help="parse everything, store nothing")
-    p.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="articles per task")
-    p.add_argument(
-        "--part-size", type=int, default=DEFAULT_PART_SIZE, help="articles per Parquet part"
-    )
-    add_column_options(p)
-    p.set_defaults(func=_cmd_extract)
+    if "published" not in arts.columns:
+        arts["published"] = pd.NaT
+    _write_parquet(actor_table(frame, arts), tmp / "actors.parquet")

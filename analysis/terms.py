@@ -226,7 +226,7 @@ def doc_terms(doc, **options) -> list[str]:
 def extract_terms(doc, article) -> list[dict]:
     """Return the ``terms`` table rows of one parsed article: one row per paragraph.
 
-    The feature-store extractor (``analysis.store.FEATURES``): each row holds ``article_id``,
+    The feature-store extractor (``analysis.features.FEATURES``): each row holds ``article_id``,
     ``paragraph`` (0-based index of :func:`analysis.corpus.paragraph_spans`) and ``terms`` (the
     paragraph's :func:`doc_terms`, in order), plus ``starts`` and ``ends`` (each term's
     character offsets) and ``actor`` (whether it came from a person, organisation, place or

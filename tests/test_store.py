@@ -7,15 +7,11 @@ import json
 import pandas as pd
 import pytest
 
+from analysis.cache import FeatureCache, article_key
 from analysis.cli import main
 from analysis.corpus import load_corpus
-from analysis.store import (
-    FeatureCache,
-    _unify_parts,
-    article_key,
-    extract_corpus,
-    read_table,
-)
+from analysis.parts import _unify_parts
+from analysis.store import extract_corpus, read_table
 
 SMALL_TABLES = ("mentions", "quotes", "sentences", "numbers", "dates")
 
@@ -183,9 +179,12 @@ def test_cli_extract(tmp_path, seed_path, capsys):
 
 
 def test_cli_extract_unknown_table(tmp_path, seed_path, capsys):
-    code = main(["extract", str(seed_path), "-o", str(tmp_path / "o"), "--tables", "nope"])
-    assert code == 1
-    assert "feature table 'nope' is not available" in capsys.readouterr().err
+    # An unknown table name is bad usage (exit 2), refused before anything is read or made.
+    with pytest.raises(SystemExit) as exit_:
+        main(["extract", str(seed_path), "-o", str(tmp_path / "o"), "--tables", "dates,nope"])
+    assert exit_.value.code == 2
+    assert "--tables: unknown feature table 'nope'" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow

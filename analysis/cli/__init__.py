@@ -16,7 +16,7 @@ import sys
 #: Modules that contribute sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "analysis.cli.load",
-    "analysis.store",
+    "analysis.cli.extract",
     "analysis.cli.report",
     "analysis.cli.sentiment",
     "analysis.cli.target",
@@ -49,6 +49,11 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _exit_now(signum, frame):
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -60,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted; the previous output is unchanged", file=sys.stderr)
+        if argv is None:  # run as the program (not called from Python code)
+            # The clean-up has run; a second Ctrl-C or SIGTERM while the interpreter shuts down
+            # (joining a pool's threads) ends the process at once instead of a traceback.
+            signal.signal(signal.SIGINT, _exit_now)
+            signal.signal(signal.SIGTERM, _exit_now)
         return 130
     except Exception as exc:  # never a traceback for the user: one line, and how to see more
         if os.environ.get(DEBUG_ENV):
@@ -71,4 +81,5 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if signal.getsignal(signal.SIGTERM) is _terminate:
+            signal.signal(signal.SIGTERM, previous)
