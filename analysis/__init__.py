@@ -90,10 +90,10 @@ _EXPORTS: dict[str, str] = {
     "kwic": "analysis.compare",
     "collocations": "analysis.compare",
     # reports
-    "run_reports": "analysis.reports",
-    "write_summary": "analysis.reports",
-    "show_table": "analysis.reports",
-    "escape_markdown": "analysis.reports",
+    "run_reports": "analysis.reports.runner",
+    "write_summary": "analysis.reports.notebook",
+    "show_table": "analysis.reports.notebook",
+    "escape_markdown": "analysis.reports.notebook",
 }
 
 __all__ = list(_EXPORTS)

@@ -1,0 +1,157 @@
+"""The corpus overview report (``notebooks/01_corpus_overview.ipynb``): its sections and summary.
+
+What the corpus holds before any language processing: counts, lengths, datelines, agencies,
+dates, the articles themselves and the rejected inputs. Reads the corpus with the loader only,
+so nothing is parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from analysis.reports.notebook import escape_markdown
+from analysis.reports.sections import ReportData, Section, load_report_data
+
+#: Columns of the table of articles.
+ARTICLE_COLUMNS = ["article_id", "headline", "dateline", "agency", "published", "n_words", "lede"]
+
+
+def load(corpus: str | os.PathLike | Sequence[str | os.PathLike]) -> ReportData:
+    """Load the corpus with the loader: ``articles`` and ``rejects``, nothing parsed."""
+    return load_report_data(corpus, loader=True)
+
+
+def counts(data: ReportData) -> Section:
+    """Articles, rejected inputs, exact duplicates and words, in one sentence."""
+    articles, rejects = data["articles"], data["rejects"]
+    n_duplicates = int(articles["duplicate_of"].notna().sum())
+    n_words = int(articles["n_words"].sum())
+    return Section(
+        "Counts",
+        text=f"**{len(articles):,}** articles loaded from {len(data.paths)} path(s), "
+        f"**{len(rejects):,}** inputs rejected, **{n_duplicates:,}** exact duplicates "
+        f"(kept and flagged), **{n_words:,}** words in article bodies.",
+    )
+
+
+def lengths(data: ReportData) -> Section:
+    """Words and paragraphs per article: statistics, a histogram and the longest article."""
+    from analysis.plots import plot_length_histogram
+
+    articles = data["articles"]
+    table = articles[["n_words", "n_paragraphs"]].describe().round(1)
+    parts = ()
+    if len(articles):
+        longest = articles.loc[articles["n_words"].idxmax()]
+        parts = (
+            Section(
+                "Longest article",
+                text=f"The longest article is *{escape_markdown(longest['headline'])}* "
+                f"({longest['n_words']:,} words, article "
+                f"{escape_markdown(longest['article_id'])}).",
+            ),
+        )
+    return Section(
+        "Lengths",
+        tables={"lengths": table},
+        figures={"length_histogram": plot_length_histogram(articles)},
+        parts=parts,
+        table_options={"lengths": {"index": True}},
+    )
+
+
+def _top_values(data: ReportData, column: str, top_n: int):
+    return data["articles"][column].fillna("(none)").value_counts().head(top_n)
+
+
+def datelines(data: ReportData, *, top_n: int = 15) -> Section:
+    """The places stories were filed from, most frequent first."""
+    top = _top_values(data, "dateline", top_n)
+    return Section(
+        "Datelines", tables={"datelines": top.rename_axis("dateline").reset_index(name="articles")}
+    )
+
+
+def agencies(data: ReportData, *, top_n: int = 15) -> Section:
+    """The wire agencies named in datelines or sign-offs, most frequent first."""
+    top = _top_values(data, "agency", top_n)
+    return Section(
+        "Agencies", tables={"agencies": top.rename_axis("agency").reset_index(name="articles")}
+    )
+
+
+def _dated(data: ReportData):
+    return data["articles"]["published"].dropna().astype(str).sort_values()
+
+
+def dates(data: ReportData) -> Section:
+    """How many articles carry a publication date, their range, and articles per month."""
+    dated = _dated(data)
+    n_articles = len(data["articles"])
+    text = f"**{len(dated):,}** of {n_articles:,} articles carry a publication date" + (
+        f", from {escape_markdown(dated.iloc[0])} to {escape_markdown(dated.iloc[-1])}."
+        if len(dated)
+        else "."
+    )
+    tables = {}
+    if len(dated):
+        months = dated.str[:7].value_counts().sort_index()
+        tables["months"] = months.rename_axis("month").reset_index(name="articles")
+    return Section("Dates", text=text, tables=tables)
+
+
+def article_table(data: ReportData, *, max_rows: int = 50) -> Section:
+    """Every article with its headline, dateline, agency, date, length and lede."""
+    articles = data["articles"]
+    table = articles.assign(lede=articles["text"].str.split("\n\n").str[0])
+    return Section(
+        "Articles",
+        tables={"articles": table[ARTICLE_COLUMNS]},
+        table_options={"articles": {"max_rows": max_rows, "max_chars": 160}},
+    )
+
+
+def rejected(data: ReportData, *, max_rows: int = 50) -> Section:
+    """Every input that did not become an article, with the reason."""
+    rejects = data["rejects"]
+    if not len(rejects):
+        return Section("Rejected inputs", empty="No input was rejected.")
+    return Section(
+        "Rejected inputs",
+        tables={"rejects": rejects},
+        table_options={"rejects": {"max_rows": max_rows}},
+    )
+
+
+def summary(data: ReportData, *, top_n: int = 15) -> dict:
+    """Return the report's key figures (what :func:`~analysis.reports.write_summary` writes).
+
+    ``headline`` holds the figures the index shows; the rest: counts of articles, rejects,
+    duplicates and words, median lengths, datelines, dates, the top datelines and agencies
+    (``top_n`` each) and the reasons for rejection.
+    """
+    articles, rejects = data["articles"], data["rejects"]
+    n_articles, n_words = len(articles), int(articles["n_words"].sum())
+    dated = _dated(data)
+    return {
+        "headline": {
+            "articles": n_articles,
+            "rejected inputs": len(rejects),
+            "words": n_words,
+            "dated": len(dated),
+        },
+        "n_articles": n_articles,
+        "n_rejects": len(rejects),
+        "n_duplicates": int(articles["duplicate_of"].notna().sum()),
+        "n_words_total": n_words,
+        "n_words_median": articles["n_words"].median(),
+        "n_paragraphs_median": articles["n_paragraphs"].median(),
+        "n_with_dateline": int(articles["dateline"].notna().sum()),
+        "n_dated": len(dated),
+        "first_date": dated.iloc[0] if len(dated) else None,
+        "last_date": dated.iloc[-1] if len(dated) else None,
+        "datelines": _top_values(data, "dateline", top_n).to_dict(),
+        "agencies": _top_values(data, "agency", top_n).to_dict(),
+        "reject_reasons": rejects["reason"].value_counts().to_dict() if len(rejects) else {},
+    }
