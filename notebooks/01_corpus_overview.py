@@ -24,13 +24,23 @@
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
 max_table_rows: int = 50  # articles listed in the table of articles
 top_n: int = 15  # rows in the dateline and agency tables
+dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
+attention_query: str = ""  # keyword or phrase charted over time (empty: no chart)
 
 # %%
 # %matplotlib inline
 from analysis.reports import headline, overview, show, write_summary
 
 # %%
-data = overview.load(corpus)
+data = overview.load(corpus, dedupe=dedupe)
+
+# %% [markdown]
+# ## What is counted
+#
+# Syndicated copies of one story (the same wire story run by several outlets) can be counted once each, or once per story: the `dedupe` parameter chooses.
+
+# %%
+show(overview.counted(data))
 
 # %% [markdown]
 # ## Counts
@@ -69,6 +79,22 @@ show(overview.agencies(data, top_n=top_n))
 
 # %%
 show(overview.dates(data))
+
+# %% [markdown]
+# ## Stories
+#
+# Articles that tell the same story (a wire story and its copies, with rewritten headlines, cut endings or added credits) grouped together: the largest stories, how many copies each outlet ran and picked up, and which outlet copied from which.
+
+# %%
+show(overview.stories(data, top_n=top_n))
+
+# %% [markdown]
+# ## Attention over time
+#
+# The share of each period's articles that match the `attention_query` parameter (a keyword or phrase, case-insensitive), split by outlet when the corpus names more than one.
+
+# %%
+show(overview.attention(data, attention_query))
 
 # %% [markdown]
 # ## Articles

@@ -26,13 +26,22 @@ top_n: int = 15  # rows in the actor, pair and speaker tables and figures
 co_mention_unit: str = "sentence"  # actors count as mentioned together per "sentence" or "article"
 max_table_rows: int = 50  # rows shown in the quote, number, count and date ledgers
 workers: int = 1  # worker processes for articles not parsed yet (the feature store caches parses)
+dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 
 # %%
 # %matplotlib inline
 from analysis.reports import actors, headline, show, write_summary
 
 # %%
-data = actors.load(corpus, workers=workers)
+data = actors.load(corpus, workers=workers, dedupe=dedupe)
+
+# %% [markdown]
+# ## What is counted
+#
+# Syndicated copies of one story (the same wire story run by several outlets) can be counted once each, or once per story: the `dedupe` parameter chooses.
+
+# %%
+show(actors.counted(data))
 
 # %% [markdown]
 # ## Who is mentioned
@@ -49,6 +58,14 @@ show(actors.mentioned(data, top_n=top_n))
 
 # %%
 show(actors.co_mentioned(data, unit=co_mention_unit, top_n=top_n))
+
+# %% [markdown]
+# ## Attention over time
+#
+# The share of each period's articles that mention each of the most mentioned actors, split by outlet when the corpus names more than one.
+
+# %%
+show(actors.attention(data, top_n=min(top_n, 5)))
 
 # %% [markdown]
 # ## Who is quoted

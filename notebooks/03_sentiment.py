@@ -26,6 +26,7 @@ top_n: int = 10  # sentences per side, actors and rows in the tables
 time_freq: str = "M"  # period of the tone-over-time line: "D" (day), "W", "M" (month) or "Y"
 outlet_column: str = ""  # outlet column; empty: outlet, publisher or agency if it varies
 workers: int = 1  # worker processes for articles not parsed yet (the feature store caches parses)
+dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # also write the JSON summary here; empty: only for the runner
 
 # %%
@@ -33,7 +34,15 @@ summary_path: str = ""  # also write the JSON summary here; empty: only for the 
 from analysis.reports import headline, sentiment, show, write_summary
 
 # %%
-data = sentiment.load(corpus, workers=workers)
+data = sentiment.load(corpus, workers=workers, dedupe=dedupe)
+
+# %% [markdown]
+# ## What is counted
+#
+# Syndicated copies of one story (the same wire story run by several outlets) can be counted once each, or once per story: the `dedupe` parameter chooses.
+
+# %%
+show(sentiment.counted(data))
 
 # %% [markdown]
 # ## Tone of the articles

@@ -38,6 +38,7 @@ group_column: str = "agency"  # metadata column for prevalence by group and for 
 group_a: str = ""  # first group for keyness (empty: the largest group)
 group_b: str = ""  # second group for keyness (empty: every other article)
 n_sentences: int = 2  # representative sentences per topic
+dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # where to write the JSON summary when not run by the report runner
 
 # %%
@@ -45,11 +46,20 @@ summary_path: str = ""  # where to write the JSON summary when not run by the re
 from analysis.reports import headline, show, topics, write_summary
 
 # %%
-data = topics.load(corpus, tokens=tokens)
+data = topics.load(corpus, tokens=tokens, dedupe=dedupe)
+
 model = topics.fit(
     data, n_topics=n_topics, method=method, unit=unit, min_articles=min_articles, seed=seed
 )
 show(topics.model(data, model))
+
+# %% [markdown]
+# ## What is counted
+#
+# Syndicated copies of one story (the same wire story run by several outlets) can be counted once each, or once per story: the `dedupe` parameter chooses.
+
+# %%
+show(topics.counted(data))
 
 # %% [markdown]
 # ## Coherence against k

@@ -84,6 +84,7 @@ _EXPORTS: dict[str, str] = {
     "ReportData": _SECTIONS,
     "load_report_data": _SECTIONS,
     "headline": _SECTIONS,
+    "counted": _SECTIONS,
     # runner
     "RunResult": _RUNNER,
     "run_reports": _RUNNER,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from analysis.reports.notebook import escape_markdown
 from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import counted  # noqa: F401  (notebooks call actors.counted)
 
 #: The feature-store tables the report reads.
 TABLES = ("articles", "sentences", "mentions", "actors", "quotes", "numbers", "counts", "dates")
@@ -35,10 +36,13 @@ LEDGER_CHARS = 400
 
 
 def load(
-    corpus: str | os.PathLike | Sequence[str | os.PathLike], *, workers: int | None = 1
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    workers: int | None = 1,
+    dedupe: str = "none",
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers)
+    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe)
 
 
 # --- derived tables, computed once per corpus ---------------------------------------------------
@@ -246,3 +250,31 @@ def summary(data: ReportData, *, top_n: int = 15, unit: str = "sentence") -> dic
         "n_dates": len(data["dates"]),
         "n_dates_resolved": int(data["dates"]["resolved"].notna().sum()),
     }
+
+
+def attention(data: ReportData, *, top_n: int = 5, freq: str = "M") -> Section:
+    """Attention to the most mentioned actors over time: their articles' share of each period."""
+    from analysis.syndication import attention as attention_table
+    from analysis.syndication import plot_attention
+
+    title = "Attention over time"
+    articles = data["articles"]
+    if not articles["published"].notna().any():
+        return Section(
+            title,
+            empty=f"No attention over time: none of the {len(articles):,} articles carries a publication date.",
+        )
+    top = top_actors(data, top_n=top_n)["actor"].tolist()
+    mentions = data["mentions"]
+    query = mentions.loc[mentions["actor"].isin(top), ["article_id", "actor"]].drop_duplicates()
+    if query.empty:
+        return Section(title, empty="No actor to chart.")
+    table = attention_table(articles, query, freq=freq)
+    return Section(
+        title,
+        text=f"Articles mentioning each of the {len(top)} most mentioned actors per period, as a share of all "
+        "articles of the period. " + data.options.get("dedupe_note", ""),
+        tables={"attention": table},
+        figures={"attention": plot_attention(table)},
+        table_options={"attention": {"max_rows": 24}},
+    )

@@ -165,8 +165,11 @@ def show_table(
 def _clip(value: Any, max_chars: int) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, str) and len(value) > max_chars:
-        return value[: max_chars - 1] + "…"
+    if isinstance(value, str):
+        # Hard-wrapped copy (Reuters' lines of 60 characters) reads as one line in a cell.
+        value = " ".join(value.split()) if any(c in value for c in "\n\r\t\u2028") else value
+        if len(value) > max_chars:
+            return value[: max_chars - 1] + "…"
     return value
 
 

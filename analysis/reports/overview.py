@@ -12,14 +12,21 @@ from collections.abc import Sequence
 
 from analysis.reports.notebook import escape_markdown
 from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import counted  # noqa: F401  (notebooks call overview.counted)
 
 #: Columns of the table of articles.
 ARTICLE_COLUMNS = ["article_id", "headline", "dateline", "agency", "published", "n_words", "lede"]
 
 
-def load(corpus: str | os.PathLike | Sequence[str | os.PathLike]) -> ReportData:
-    """Load the corpus with the loader: ``articles`` and ``rejects``, nothing parsed."""
-    return load_report_data(corpus, loader=True)
+def load(
+    corpus: str | os.PathLike | Sequence[str | os.PathLike], *, dedupe: str = "none"
+) -> ReportData:
+    """Load the corpus with the loader: ``articles``, ``rejects`` and ``stories``, nothing parsed.
+
+    ``dedupe="story"`` keeps one article per story (see
+    :func:`~analysis.reports.sections.load_report_data`).
+    """
+    return load_report_data(corpus, loader=True, dedupe=dedupe, tables=("stories",))
 
 
 def counts(data: ReportData) -> Section:
@@ -155,3 +162,58 @@ def summary(data: ReportData, *, top_n: int = 15) -> dict:
         "agencies": _top_values(data, "agency", top_n).to_dict(),
         "reject_reasons": rejects["reason"].value_counts().to_dict() if len(rejects) else {},
     }
+
+
+def stories(data: ReportData, *, top_n: int = 10) -> Section:
+    """Syndicated copies: the largest stories, pickups per outlet and who copied whom."""
+    from analysis.syndication import plot_copying, syndication_summary
+
+    table = data["stories"]
+    n_stories = int(table["story_id"].nunique()) if len(table) else 0
+    n_copied = int((table["n_copies"] > 1).sum()) if len(table) else 0
+    text = (
+        f"**{len(table):,}** articles tell **{n_stories:,}** stories; {n_copied:,} articles are "
+        "copies of a story told more than once (syndicated or repeated). "
+        + data.options.get("dedupe_note", "")
+    )
+    if not n_copied:
+        return Section("Stories", text=text, empty="No story was told more than once.")
+    summary = syndication_summary(table, top_n=top_n)
+    figures = {}
+    if summary["copying"].size > 1:
+        figures["copying"] = plot_copying(summary["copying"])
+    return Section(
+        "Stories",
+        text=text,
+        tables={"largest stories": summary["largest"], "pickups per outlet": summary["outlets"]},
+        figures=figures,
+    )
+
+
+def attention(data: ReportData, query: str = "", *, freq: str = "M") -> Section:
+    """Attention to a keyword or phrase over time: matching articles as a share of all articles."""
+    from analysis.syndication import attention as attention_table
+    from analysis.syndication import plot_attention
+
+    title = "Attention over time"
+    if not query.strip():
+        return Section(
+            title,
+            empty="Set the attention_query parameter to chart a keyword's share of coverage over time.",
+        )
+    articles = data["articles"]
+    if not articles["published"].notna().any():
+        return Section(
+            title,
+            empty=f"No attention over time: none of the {len(articles):,} articles carries a publication date.",
+        )
+    stories = data.tables.get("stories") if data.options.get("dedupe", "none") != "none" else None
+    table = attention_table(articles, query, freq=freq, stories=stories)
+    return Section(
+        title,
+        text=f"Articles matching *{escape_markdown(query)}* per period, as a share of all articles of the period. "
+        + data.options.get("dedupe_note", ""),
+        tables={"attention": table},
+        figures={"attention": plot_attention(table)},
+        table_options={"attention": {"max_rows": 24}},
+    )

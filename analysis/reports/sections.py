@@ -108,6 +108,7 @@ def load_report_data(
     loader: bool = False,
     workers: int | None = 1,
     options: Mapping[str, Any] | None = None,
+    dedupe: str = "none",
 ) -> ReportData:
     """Load what a report reads: the corpus through the loader, the feature store, or both.
 
@@ -127,6 +128,10 @@ def load_report_data(
         Worker processes for articles not parsed yet.
     options : mapping, optional
         Kept as :attr:`ReportData.options`.
+    dedupe : {"none", "story", "outlet"}
+        ``"story"`` keeps one article per story (its origin) in every table, so syndicated
+        copies count once; ``"outlet"`` one per story and outlet (:func:`analysis.syndication.dedupe`).
+        The stories table is ``data["stories"]``; ``options["dedupe_note"]`` says what is counted.
 
     Returns
     -------
@@ -139,14 +144,47 @@ def load_report_data(
 
         loaded["articles"], loaded["rejects"] = load_corpus(paths)
     store = None
-    wanted = [name for name in tables if name not in loaded]
+    # "stories" needs no parse: it is grouped from the articles (below).
+    wanted = [name for name in tables if name not in loaded and name != "stories"]
     if wanted:
         from analysis.store import feature_store, read_table
 
         store = feature_store(paths, workers=workers, progress=False)
         for name in wanted:
             loaded[name] = read_table(store, name)
-    return ReportData(paths=paths, tables=loaded, store=store, options=dict(options or {}))
+    options = dict(options or {})
+    _dedupe(loaded, dedupe, options, with_stories="stories" in tables)
+    return ReportData(paths=paths, tables=loaded, store=store, options=options)
+
+
+def _dedupe(loaded: dict[str, Any], how: str, options: dict[str, Any], with_stories: bool) -> None:
+    """Keep one article per story in every table (``how`` of :func:`analysis.syndication.dedupe`)."""
+    from analysis.syndication import DEDUPE_CHOICES, dedupe, dedupe_note
+
+    if how not in DEDUPE_CHOICES:
+        raise ValueError(f"dedupe must be one of {', '.join(DEDUPE_CHOICES)}, got {how!r}")
+    stories = None
+    if how != "none" or with_stories:
+        from analysis.stories import story_table
+
+        stories = loaded["stories"] = story_table(loaded["articles"])
+    options["dedupe"] = how
+    options["dedupe_note"] = dedupe_note(how, stories)
+    if how == "none":
+        return
+    for name, frame in list(loaded.items()):
+        if name not in ("stories", "rejects") and "article_id" in getattr(frame, "columns", ()):
+            loaded[name] = dedupe(frame, stories, how).reset_index(drop=True)
+    if "actors" in loaded and "mentions" in loaded:
+        from analysis.entities import actor_table
+
+        # Actor counts follow the kept mentions: a syndicated story counts once.
+        loaded["actors"] = actor_table(loaded["mentions"], loaded["articles"])
+
+
+def counted(data: ReportData) -> Section:
+    """One sentence saying whether the report counts articles or independent stories."""
+    return Section("What is counted", text=data.options.get("dedupe_note", ""))
 
 
 def headline(summary: Mapping[str, Any]) -> Section:

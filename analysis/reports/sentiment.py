@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from analysis.reports.notebook import markdown_code
 from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import counted  # noqa: F401  (notebooks call sentiment.counted)
 
 #: The feature-store tables the report reads.
 TABLES = ("articles", "sentences", "sentiment", "tone", "quotes", "mentions")
@@ -21,10 +22,13 @@ NEGATIVE_BELOW, POSITIVE_ABOVE = -0.05, 0.05
 
 
 def load(
-    corpus: str | os.PathLike | Sequence[str | os.PathLike], *, workers: int | None = 1
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    workers: int | None = 1,
+    dedupe: str = "none",
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers)
+    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe)
 
 
 # --- derived values, computed once per corpus ---------------------------------------------------

@@ -13,13 +13,17 @@ from collections.abc import Sequence
 
 from analysis.reports.notebook import escape_markdown, markdown_code
 from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import counted  # noqa: F401  (notebooks call topics.counted)
 
 #: Keyness terms below this p-value count in the summary.
 KEY_TERM_P = 0.05
 
 
 def load(
-    corpus: str | os.PathLike | Sequence[str | os.PathLike], *, tokens: str = ""
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    tokens: str = "",
+    dedupe: str = "none",
 ) -> ReportData:
     """Load the articles and, unless ``tokens`` is set, their terms from the feature store.
 
@@ -33,7 +37,9 @@ def load(
         (:func:`analysis.terms.term_docs_from_store`), so fitting and keyness parse nothing.
     """
     tables = () if tokens else ("terms", "sentences")
-    data = load_report_data(corpus, tables, loader=True, options={"tokens": tokens or None})
+    data = load_report_data(
+        corpus, tables, loader=True, options={"tokens": tokens or None}, dedupe=dedupe
+    )
     if not tokens:
         from analysis.terms import term_docs_from_store
 
