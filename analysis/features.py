@@ -131,7 +131,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "counts",
-        "analysis.numbers:extract_counts",
+        "analysis.counts:extract_counts",
         _cols(
             "article_id:string start:int64 end:int64 kind:string number:double object:string "
             "text:string approximate:bool negated:bool definite:bool background:bool "
