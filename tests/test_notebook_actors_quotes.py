@@ -61,6 +61,7 @@ def test_runner_sees_the_parameters():
         "co_mention_unit": ("str", '"sentence"'),
         "max_table_rows": ("int", "50"),
         "workers": ("int", "1"),
+        "dedupe": ("str", '"none"'),
     }
     assert all(p.help for p in nb.parameters.values())
 

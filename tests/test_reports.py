@@ -1629,7 +1629,7 @@ def test_the_overview_reads_no_feature_store(xss_corpus, monkeypatch):
 
     monkeypatch.setattr(analysis.store, "feature_store", no_store)
     data = overview.load(str(xss_corpus))
-    assert data.store is None and set(data.tables) == {"articles", "rejects"}
+    assert data.store is None and set(data.tables) == {"articles", "rejects", "stories"}
     summary = write_summary(overview.summary(data, top_n=15))
     assert (summary["n_articles"], summary["n_rejects"]) == (2, 0)
     assert summary["datelines"] == {"ISLAMABAD": 1, "LONDON": 1}

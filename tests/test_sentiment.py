@@ -372,7 +372,7 @@ def test_cli_csv_text_column(tmp_path):
     with dst.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["id"] for r in rows] == ["007", "8"]
-    assert list(rows[0]) == ["id", "body", "compound", "positive", "negative", "neutral"]
+    assert list(rows[0]) == ["id", "body", "compound", "positive", "negative", "neutral", "label"]
     assert float(rows[0]["compound"]) < 0 < float(rows[1]["compound"])
 
 
