@@ -21,8 +21,8 @@ _EXPORTS: dict[str, str] = {
     "write_table": "analysis.writers",
     # stories: syndicated copies, and statistics over independent stories
     "story_table": "analysis.stories",
-    "StoryIndex": "analysis.stories",
-    "credited_agency": "analysis.stories",
+    "StoryIndex": "analysis.story_index",
+    "credited_agency": "analysis.story_index",
     "store_stories": "analysis.stories",
     "dedupe": "analysis.syndication",
     "dedupe_note": "analysis.syndication",
@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "actor_table": "analysis.entities",
     "co_mentions": "analysis.entities",
     # quotes
-    "quote_spans": "analysis.quotes",
+    "quote_spans": "analysis.quote_marks",
     "extract_quotes": "analysis.quotes",
     "quote_table": "analysis.quotes",
     "share_of_voice": "analysis.quotes",
@@ -52,9 +52,9 @@ _EXPORTS: dict[str, str] = {
     "pair_sentences": "analysis.ledger",
     # numbers, counts, dates
     "extract_numbers": "analysis.numbers",
-    "event_counts": "analysis.numbers",
-    "extract_counts": "analysis.numbers",
-    "count_totals": "analysis.numbers",
+    "event_counts": "analysis.counts",
+    "extract_counts": "analysis.counts",
+    "count_totals": "analysis.counts",
     "date_expressions": "analysis.dates",
     "extract_dates": "analysis.dates",
     # sentiment and tone
@@ -90,10 +90,10 @@ _EXPORTS: dict[str, str] = {
     "kwic": "analysis.compare",
     "collocations": "analysis.compare",
     # reports
-    "run_reports": "analysis.reports",
-    "write_summary": "analysis.reports",
-    "show_table": "analysis.reports",
-    "escape_markdown": "analysis.reports",
+    "run_reports": "analysis.reports.runner",
+    "write_summary": "analysis.reports.notebook",
+    "show_table": "analysis.reports.notebook",
+    "escape_markdown": "analysis.reports.notebook",
 }
 
 __all__ = list(_EXPORTS)

@@ -6,10 +6,42 @@ import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-#: The checkout (or the folder the package was installed from when run in place).
-PROJECT_DIR = PACKAGE_DIR.parent
-SEEDS_DIR = PROJECT_DIR / "seeds"
-NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
+#: Set to a folder to make it the project folder (see :data:`PROJECT_DIR`).
+HOME_ENV = "NEWS_ANALYSIS_HOME"
+
+
+def project_dir() -> Path:
+    """Return the project folder: where ``seeds/``, ``notebooks/``, ``reports/`` and ``.cache/`` are.
+
+    In order: the folder named by the environment variable ``NEWS_ANALYSIS_HOME``; the checkout
+    the package runs from (the folder above the package holds ``pyproject.toml``: an in-place
+    or editable install); otherwise, for a package installed into site-packages, the current
+    folder. The report runner passes the folder on to the notebooks' kernel, which runs in the
+    notebooks folder.
+    """
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser().resolve()
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout
+    return Path.cwd().resolve()
+
+
+def _project_or_shipped(name: str) -> Path:
+    """``PROJECT_DIR / name``, or the copy shipped inside the package when the project has none.
+
+    A wheel carries ``seeds/`` and ``notebooks/`` as package data, so ``report`` works from any
+    folder after a plain ``pip install``.
+    """
+    own, shipped = PROJECT_DIR / name, PACKAGE_DIR / name
+    return shipped if not own.is_dir() and shipped.is_dir() else own
+
+
+#: The project folder (see :func:`project_dir`); relative corpus paths of notebooks start here.
+PROJECT_DIR = project_dir()
+SEEDS_DIR = _project_or_shipped("seeds")
+NOTEBOOKS_DIR = _project_or_shipped("notebooks")
 REPORTS_DIR = PROJECT_DIR / "reports"
 #: Cache of parsed articles and feature tables; ignored by git. Override with NEWS_ANALYSIS_CACHE.
 CACHE_DIR = Path(os.environ.get("NEWS_ANALYSIS_CACHE", PROJECT_DIR / ".cache"))

@@ -131,7 +131,7 @@ FEATURES: tuple[Feature, ...] = (
     ),
     Feature(
         "counts",
-        "analysis.numbers:extract_counts",
+        "analysis.counts:extract_counts",
         _cols(
             "article_id:string start:int64 end:int64 kind:string number:double object:string "
             "text:string approximate:bool negated:bool definite:bool background:bool "
@@ -153,7 +153,7 @@ FEATURES: tuple[Feature, ...] = (
         "analysis.sentiment:extract_sentiment",
         _cols(
             "article_id:string sentence:int64 compound:double positive:double negative:double "
-            "neutral:double voice:string start:int64 end:int64 n_words:int64"
+            "neutral:double voice:string start:int64 end:int64 n_words:int64 label:string"
         ),
         n_core=7,
         needs=("quotes",),

@@ -213,7 +213,7 @@ def extract_sentences(doc, article, *, quotes: list[dict] | None = None) -> list
     """
     from bisect import bisect_right
 
-    from analysis.quotes import quote_spans
+    from analysis.quote_marks import quote_spans
 
     text = article["text"]
     paragraphs = _paragraph_spans(text)

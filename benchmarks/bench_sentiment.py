@@ -2,9 +2,11 @@
 
 Prints, in one run:
 
-* Pearson r between each scorer's ``compound`` and the human mean rating, and 3-class macro F1
-  (gold: mean > 0.5 positive, < -0.5 negative, else neutral; scores: beyond ±0.05), for
-  vaderSentiment, the project's rules alone and the project's blended scorer. The blend weights
+* Pearson r between each scorer's ``compound`` and the human mean rating, 3-class macro F1
+  (gold: mean > 0.5 positive, < -0.5 negative, else neutral; scores: beyond ±0.05) and the
+  1st and 99th percentiles of the scores (the spread of the scale), for vaderSentiment, the
+  project's rules alone and the project's blended scorer (and, with ``--baseline-meta``, the
+  blends of an older meta.json, in the same run). The blend weights
   were fitted on this same split (see the model's meta.json), so those figures are in-sample;
   the 5-fold cross-validated figures (folds by article) are printed beside them.
 * Sentences per second for vaderSentiment and the project's scorer on the same sentences
@@ -48,7 +50,7 @@ def read(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def accuracy(data: Path) -> None:
+def accuracy(data: Path, baseline: Path | None = None) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from analysis.sentiment import (
@@ -74,25 +76,34 @@ def accuracy(data: Path) -> None:
     vader = SentimentIntensityAnalyzer()
     results = {"vaderSentiment": np.array([vader.polarity_scores(t)["compound"] for t in texts])}
     cv = {}
-    for name, use_model in (("project rules only", False), ("project blended", True)):
+    kinds = (("project rules only", False), ("project blended", True))
+    if baseline is not None:
+        # An older meta.json's blend, scored by this code: a blend without "columns" or
+        # "scale" gives exactly the compound it gave before, so before/after share one run.
+        old = json.loads(baseline.read_text(encoding="utf-8")).get("blend", {})
+        for name, use_model in kinds:
+            blend = old.get("model" if use_model else "rules")
+            scorer = SentimentScorer(use_model=use_model, blend=blend)
+            results[f"{name} [{baseline.name}]"] = scorer.predict(texts)
+    for name, use_model in kinds:
         scorer = SentimentScorer(use_model=use_model)
         results[name] = scorer.transform(texts)["compound"].to_numpy()
         _, X = scorer._features(texts)
-        cv[name] = cross_val_blend(X, y, groups)
-        print(f"{name}: blend {scorer.blend_}")
+        cv[name] = cross_val_blend(X, y, groups, base_columns=2 if use_model else 1)
+        print(f"{name}: blend {scorer._blend()}")
 
     print()
-    print(f"{'scorer':<34} {'pearson r':>10} {'macro F1':>9}")
-    for name, scores in results.items():
+    width = max(34, *(len(n) for n in results))
+    print(f"{'scorer':<{width}} {'pearson r':>10} {'macro F1':>9} {'1%':>7} {'99%':>7}")
+    for name, scores in [*results.items(), *((f"{n} (5-fold CV)", s) for n, s in cv.items())]:
         r = np.corrcoef(scores, y)[0, 1]
         f1 = _macro_f1(gold, polarity_classes(scores, 0.05))
-        print(f"{name:<34} {r:>10.4f} {f1:>9.4f}")
-    for name, scores in cv.items():
-        r = np.corrcoef(scores, y)[0, 1]
-        f1 = _macro_f1(gold, polarity_classes(scores, 0.05))
-        print(f"{name + ' (5-fold CV blend)':<34} {r:>10.4f} {f1:>9.4f}")
+        lo, hi = np.quantile(scores, [0.01, 0.99])
+        print(f"{name:<{width}} {r:>10.4f} {f1:>9.4f} {lo:>+7.3f} {hi:>+7.3f}")
     raw = np.corrcoef(SentimentScorer(use_model=True).model_scores(texts), y)[0, 1]
-    print(f"{'model alone (no rules, no blend)':<34} {raw:>10.4f} {'':>9}")
+    print(f"{'model alone (no rules, no blend)':<{width}} {raw:>10.4f}")
+    lo, hi = np.quantile(y, [0.01, 0.99])
+    print(f"{'human ratings / 4':<{width}} {'':>10} {'':>9} {lo:>+7.3f} {hi:>+7.3f}")
     base = np.corrcoef(results["vaderSentiment"], y)[0, 1]
     gain = np.corrcoef(results["project blended"], y)[0, 1] - base
     print(f"\nblended r - VADER r = {gain:+.4f} (target >= +0.10)")
@@ -135,11 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10_000, help="sentences for the speed test")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-speed", action="store_true", help="skip the speed test")
+    ap.add_argument(
+        "--baseline-meta",
+        type=Path,
+        help="also score with the blend of this (older) meta.json, e.g. from "
+        "`git show main:analysis/models/sentence_sentiment/meta.json`",
+    )
     args = ap.parse_args(argv)
     if not (args.data / DEV_FILE).is_file():
         print(f"{args.data / DEV_FILE}: not found (pass --data)", file=sys.stderr)
         return 1
-    accuracy(args.data)
+    accuracy(args.data, args.baseline_meta)
     if not args.no_speed:
         speed(args.data, args.n, args.seed)
     return 0

@@ -181,13 +181,16 @@ def predict_onnx(path: Path, tok, texts: list[str], batch_size: int = 64) -> np.
 
 
 def calibrate(data: Path, out: Path) -> int:
-    """Fit the blend of rules and model on the NYT dev split and store it in ``meta.json``.
+    """Fit the blend of rules and model, and its calibrated scale, on the NYT dev split.
 
-    The blend weights and the ±0.05 cut are chosen on the same split the benchmark reports, so
-    the in-sample figures are optimistic; the 5-fold cross-validated figures (folds by
-    article) written beside them are the honest estimate.
+    Writes them into ``meta.json`` (key ``blend``), where the scorer reads them at run time.
+    The weights, the neutral band and the slope are chosen on the same split the benchmark
+    reports, so the in-sample figures are optimistic; the 5-fold cross-validated figures (folds
+    by article) written beside them are the honest estimate.
     """
+    from analysis.files import write_json
     from analysis.sentiment import (
+        FIT_COLUMNS,
         GOLD_THRESHOLD,
         SentimentScorer,
         _macro_f1,
@@ -202,21 +205,25 @@ def calibrate(data: Path, out: Path) -> int:
     meta = json.loads(meta_path.read_text())
     blend = {
         "fitted_on": f"{DEV_FILE}: {len(texts)} NYT editorial sentences, target mean_rating / 4",
-        "method": "least squares of the target on [rule compound(, model score)], rescaled "
-        "by 0.05 / cut where cut maximises 3-class macro F1 (gold beyond +-0.5 of 4)",
+        "method": "least squares of the target on the score columns (rule compound, model "
+        "score, rules' positive and negative shares) = z; scale: |z| <= cut maps linearly "
+        "onto +-0.05, beyond it compound = +-(0.05 + slope * (|z| - cut)), clipped to +-1; "
+        "cut and slope maximise 3-class macro F1 (gold beyond +-0.5 of 4), then the slope, "
+        "among those keeping Pearson r at least that of least squares on rules (and model) "
+        "alone",
         "note": "in-sample on the benchmark split; cv_* are 5-fold, folds grouped by article",
     }
     for kind, use_model in (("rules", False), ("model", True)):
         scorer = SentimentScorer(use_model=use_model, blend={})
-        _, X = scorer._features(texts)
+        _, X = scorer._features(texts, FIT_COLUMNS[kind])
         fitted = scorer.fit(texts, y).blend_
-        z = cross_val_blend(X, y, groups)
+        z = cross_val_blend(X, y, groups, base_columns=2 if use_model else 1)
         fitted["cv_pearson_r"] = round(float(np.corrcoef(z, y)[0, 1]), 4)
         fitted["cv_macro_f1"] = round(_macro_f1(gold, polarity_classes(z, 0.05)), 4)
         blend[kind] = fitted
         print(f"{kind}: {fitted}", file=sys.stderr)
     meta["blend"] = blend
-    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    write_json(meta_path, meta)
     print(f"wrote the blend into {meta_path}", file=sys.stderr)
     return 0
 

@@ -100,7 +100,7 @@ def test_cache_key_kept_by_cli_and_analysis_edits_moved_by_extractor_edits(tmp_p
     inside = _copy_package(tmp_path, "inside")
     # A helper the quotes extractor calls (not the extractor function itself).
     _edit(
-        inside / "quotes.py",
+        inside / "quote_marks.py",
         '    before = text[i - 1] if i > 0 else "\\n"',
         '    before = text[i - 1] if i > 0 else "\\n"  # edited',
     )

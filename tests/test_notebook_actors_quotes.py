@@ -41,7 +41,7 @@ def report(tmp_path_factory, seed_path):
 
 def test_notebook_is_stored_clean():
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["kernelspec"]["name"] == config.REPORT_KERNEL_NAME
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -19,9 +20,11 @@ from analysis.reports import (
     escape,
     escape_markdown,
     parse_assignment,
+    runner,
     show_table,
     write_summary,
 )
+from analysis.reports import html as report_html
 
 XSS_HEADLINE = "<script>alert(1)</script>"
 XSS_BODY = "<img src=x onerror=alert(1)>"
@@ -133,7 +136,7 @@ def pinned_package_fingerprint():
 
     if not _PINNED:
         _PINNED.append(reports.package_fingerprint())
-    return mock.patch.object(reports, "package_fingerprint", return_value=_PINNED[0])
+    return mock.patch.object(runner, "package_fingerprint", return_value=_PINNED[0])
 
 
 # --- small pieces ------------------------------------------------------------------------------
@@ -526,7 +529,7 @@ def test_changed_parameter_reruns_only_the_notebooks_that_take_it(
     got = {n: (e["reused"], e["summary"]["value"]) for n, e in _entries(fourth.manifest).items()}
     assert got == {"01_alpha": (True, 2), "02_beta": (False, 11), "03_gamma": (True, 3)}
     # changed package code re-runs everything
-    monkeypatch.setattr(reports, "package_fingerprint", lambda: "another version of the code")
+    monkeypatch.setattr(runner, "package_fingerprint", lambda: "another version of the code")
     fifth = reports.run_reports([config.SEEDS_DIR], out, {"alpha": 2}, notebooks_dir=tiny_notebooks)
     assert not any(e["reused"] for e in fifth.manifest["notebooks"])
 
@@ -607,7 +610,7 @@ def test_interrupted_run_leaves_the_previous_reports(tiny_notebooks, tmp_path, m
     out = tmp_path / "out"
     reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    real_execute = reports._execute
+    real_execute = runner._execute
     calls = []
 
     def interrupted(nb, *args, **kwargs):
@@ -616,7 +619,7 @@ def test_interrupted_run_leaves_the_previous_reports(tiny_notebooks, tmp_path, m
             raise KeyboardInterrupt
         return real_execute(nb, *args, **kwargs)
 
-    monkeypatch.setattr(reports, "_execute", interrupted)
+    monkeypatch.setattr(runner, "_execute", interrupted)
     with pytest.raises(KeyboardInterrupt):
         reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks, force=True)
     assert calls == ["01_alpha", "02_beta"]
@@ -1042,7 +1045,7 @@ def test_sanitize_html_keeps_tables_styles_and_links():
 
 
 def test_unsafe_markup_accepts_a_report_page_template():
-    page = reports._error_page("01_x", "<meta http-equiv=refresh content=0>")
+    page = report_html._error_page("01_x", "<meta http-equiv=refresh content=0>")
     assert reports.unsafe_markup(page) == []
     assert reports.unsafe_markup(page.replace("<h1>", "<h1 onclick=x>")) == ["<h1 onclick=...>"]
 
@@ -1335,7 +1338,8 @@ def test_file_plumbing_has_one_home():
         "_read_json",
         "_check_out_folder",
     ):
-        assert not hasattr(reports, name), name
+        for module in (reports, *_report_modules()):
+            assert not hasattr(module, name), f"{module.__name__}.{name}"
 
 
 @pytest.mark.slow
@@ -1359,3 +1363,360 @@ def test_hostile_parameter_values_are_shown_as_text(tmp_path_factory):
     )
     index = (out / "index.html").read_text(encoding="utf-8")
     assert reports.unsafe_markup(index) == [] and "&lt;meta http-equiv=" in index
+
+
+# --- the package: one module per concern, every former name kept ---------------------------------
+
+#: Every public name the former single module ``analysis/reports.py`` defined.
+FORMER_NAMES = [
+    "NOTEBOOK_PATTERN", "CORPUS_PARAMETER", "MANIFEST_NAME", "INDEX_NAME", "SUMMARY_SUFFIX",
+    "MANIFEST_SCHEMA", "OUTPUT_KIND", "RUNNER_PARAMETERS", "CONTENT_SECURITY_POLICY",
+    "ReportError", "ParameterError", "write_summary", "escape", "escape_markdown",
+    "markdown_code", "show_table", "corpus_paths", "Parameter", "ReportNotebook", "discover",
+    "format_listing", "parse_assignment", "validate_parameters", "corpus_fingerprint",
+    "package_fingerprint", "environment_info", "git_info", "install_kernel", "export_html",
+    "sanitize_html", "unsafe_markup", "remote_resources", "build_index", "RunResult",
+    "notebook_parameters", "run_reports", "register",
+    # project modules it imported, which callers reached through it
+    "config", "files",
+]  # fmt: skip
+
+REPORT_MODULES = [
+    "registry", "html", "notebook", "runner", "sections", "overview", "actors", "sentiment",
+    "topics",
+]  # fmt: skip
+
+
+def _report_modules():
+    import importlib
+
+    return [importlib.import_module(f"analysis.reports.{name}") for name in REPORT_MODULES]
+
+
+@pytest.mark.parametrize("name", FORMER_NAMES)
+def test_every_former_name_is_still_importable(name):
+    import importlib
+
+    namespace: dict = {}
+    exec(f"from analysis.reports import {name}", namespace)
+    value = namespace[name]
+    assert value is getattr(reports, name)
+    if name in ("config", "files"):
+        assert value is importlib.import_module(f"analysis.{name}")
+    else:  # the object itself, from the module that defines it now
+        home = reports._EXPORTS[name]
+        assert getattr(importlib.import_module(home), name) is value
+        if callable(value) and hasattr(value, "__module__"):
+            assert value.__module__ == home
+
+
+def test_the_package_has_no_module_above_800_lines():
+    folder = config.PACKAGE_DIR / "reports"
+    sizes = {
+        p.name: len(p.read_text(encoding="utf-8").splitlines())
+        for p in [*folder.glob("*.py"), config.PACKAGE_DIR / "cli" / "report.py"]
+    }
+    assert {f"{m}.py" for m in REPORT_MODULES} | {"__init__.py", "report.py"} == set(sizes)
+    assert max(sizes.values()) <= 800, sizes
+
+
+def _loaded_after(statement: str, modules: list[str]) -> list[str]:
+    """Run ``statement`` in a fresh interpreter; return which of ``modules`` it imported."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import json, sys\n{statement}\n"
+        f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+HEAVY = ["papermill", "nbconvert", "bleach", "jupyter_client", "analysis.reports.runner"]
+
+
+def test_notebook_helpers_import_without_the_runner():
+    statement = (
+        "from analysis.reports import show, show_table, write_summary, escape, escape_markdown, "
+        "markdown_code, corpus_paths, headline, load_report_data, Section\n"
+        "from analysis.reports import overview, actors, sentiment, topics"
+    )
+    assert _loaded_after(statement, HEAVY) == []
+    # the check sees the runner when it is imported
+    assert "analysis.reports.runner" in _loaded_after(
+        "from analysis.reports import run_reports", HEAVY
+    )
+
+
+def test_the_report_command_module_imports_only_the_standard_library():
+    heavy = [*HEAVY, "pandas", "numpy", "analysis.reports.registry", "analysis.reports.notebook"]
+    assert _loaded_after("import analysis.cli.report", heavy) == []
+    assert _loaded_after("import analysis.cli.report\nimport pandas", heavy) == ["numpy", "pandas"]
+
+
+def test_the_cli_takes_the_report_command_from_its_own_module():
+    from analysis.cli import COMMAND_MODULES, build_parser
+    from analysis.cli import report as report_command
+
+    assert "analysis.cli.report" in COMMAND_MODULES and "analysis.reports" not in COMMAND_MODULES
+    args = build_parser().parse_args(["report", "--list", "-p", "top_n=3"])
+    assert args.func is report_command._cmd_report and args.parameters == [("top_n", 3)]
+    assert reports.register is report_command.register
+
+
+# --- the report notebooks: thin, paired with a script ---------------------------------------------
+
+REPORT_NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+#: A parameter: an annotated literal with a comment (``report --list`` shows the comment).
+_PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: (str|int|float|bool) = \S.*  # \S.*$")
+
+
+def _code_lines(nb) -> int:
+    return sum(
+        1
+        for c in nb.cells
+        if c.cell_type == "code"
+        for line in c.source.splitlines()
+        if line.strip()
+    )
+
+
+def test_the_four_reports_are_there():
+    assert [p.stem for p in REPORT_NOTEBOOKS] == [
+        "01_corpus_overview", "02_actors_and_quotes", "03_sentiment", "04_topics",
+    ]  # fmt: skip
+    # the paired scripts beside them are not reports
+    found = reports.discover()
+    assert [nb.path for nb in found] == REPORT_NOTEBOOKS
+
+
+@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_a_thin_narrative(path):
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.metadata["kernelspec"] == {
+        "name": "news-analysis",
+        "display_name": "News analysis (.venv)",
+        "language": "python",
+    }
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code), "stored with outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is code[0]
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    header, *params = code[0].source.splitlines()
+    assert header.startswith("# Parameters") and params
+    assert all(_PARAMETER_LINE.match(line) for line in params), params
+    # one import cell, right after the parameters
+    importing = [i for i, c in enumerate(code) if re.search(r"^(import|from) ", c.source, re.M)]
+    assert importing == [1]
+    source = "\n".join(c.source for c in code)
+    assert not re.search(r"^\s*(def|class|for|while|if|try|with)\b", source, flags=re.M)
+    assert '"headline":' not in source  # summaries come from the package
+    assert _code_lines(nb) <= 60
+    # after the import and load cells, every code cell follows prose and calls the package once
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and code.index(cell) > 2:
+            assert nb.cells[i - 1].cell_type == "markdown", cell.source
+            calls = re.findall(r"\b(?:overview|actors|sentiment|topics)\.\w+\(", cell.source)
+            assert len(calls) == 1, cell.source
+
+
+def test_notebooks_are_paired_with_percent_scripts():
+    import tomllib
+
+    settings = tomllib.loads((config.NOTEBOOKS_DIR / "jupytext.toml").read_text(encoding="utf-8"))
+    assert settings["formats"] == "ipynb,py:percent"
+    scripts = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
+    assert [p.stem for p in scripts] == [p.stem for p in REPORT_NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", REPORT_NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_and_script_are_in_sync(path):
+    import jupytext
+
+    script = path.with_suffix(".py")
+    hint = f"{script.name} differs from {path.name}: run jupytext --sync notebooks/*.ipynb"
+    notebook, paired = jupytext.read(path), jupytext.read(script)
+
+    def cells(nb):
+        return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+
+    assert cells(paired) == cells(notebook), hint
+    assert paired.metadata["kernelspec"] == notebook.metadata["kernelspec"], hint
+
+
+# --- the section layer --------------------------------------------------------------------------
+
+
+def _shown(monkeypatch) -> list:
+    """Record what :func:`analysis.reports.show` displays, instead of displaying it."""
+    import IPython.display
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    return shown
+
+
+def test_show_renders_text_tables_figures_then_parts(monkeypatch):
+    import pandas as pd
+    from IPython.display import HTML, Markdown
+
+    from analysis.reports import Section, show
+
+    shown = _shown(monkeypatch)
+    figure = object()
+    section = Section(
+        "All of it",
+        text="**1** article",
+        tables={"a": pd.DataFrame({"headline": [XSS_HEADLINE] * 3}), "b": pd.DataFrame({"n": [1]})},
+        figures={"f": figure},
+        parts=(Section("Part", empty="Nothing here."),),
+        table_options={"a": {"max_rows": 2}},
+    )
+    assert show(section) is None
+    kinds = [type(o).__name__ if o is not figure else "figure" for o in shown]
+    assert kinds == ["Markdown", "HTML", "HTML", "figure", "Markdown"]
+    assert isinstance(shown[0], Markdown) and shown[0].data == "**1** article"
+    assert isinstance(shown[1], HTML) and "&lt;script&gt;" in shown[1].data
+    assert "Showing 2 of 3 rows." in shown[1].data  # the table's own options
+    assert shown[4].data == "Nothing here."
+
+
+def test_the_summary_table_shows_the_index_figures():
+    from analysis.reports import headline, headline_figures
+
+    summary = {
+        "headline": {"topics": 4, "NPMI": 0.15812, "words": 12345, "mean": -3.5831, "top": "AFP"},
+        "n_articles": 1,
+    }
+    table = headline(summary).tables["headline"]
+    # a count stays whole beside a mean (a float column would show "4.000")
+    assert table.values.tolist() == [
+        ["topics", "4"], ["NPMI", "0.158"], ["words", "12,345"], ["mean", "-3.58"], ["top", "AFP"],
+    ]  # fmt: skip
+    assert [tuple(row) for row in table.values] == headline_figures(summary)
+    assert report_html.headline_figures is headline_figures  # the index page shows the same
+
+
+def test_report_data_derives_each_value_once():
+    from analysis.reports import ReportData
+
+    data = ReportData(paths=[], tables={"articles": "the table"})
+    calls = []
+    for _ in range(3):
+        assert data.derived(("x", 1), lambda: calls.append(1) or "value") == "value"
+    assert calls == [1]
+    assert data["articles"] == "the table"
+    with pytest.raises(KeyError, match="'quotes': the report loaded only articles"):
+        data["quotes"]
+
+
+@pytest.fixture(scope="module")
+def xss_corpus(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("xss_corpus")
+    shutil.copy(config.SEEDS_DIR / "000_fbdc2a47216796c1.txt", corpus)
+    shutil.copy(Path(__file__).parent / "fixtures" / "reports" / "xss_article.txt", corpus)
+    return corpus
+
+
+def test_the_overview_reads_no_feature_store(xss_corpus, monkeypatch):
+    import analysis.store
+    from analysis.reports import overview
+
+    def no_store(*args, **kwargs):
+        raise AssertionError("the overview parsed the corpus")
+
+    monkeypatch.setattr(analysis.store, "feature_store", no_store)
+    data = overview.load(str(xss_corpus))
+    assert data.store is None and set(data.tables) == {"articles", "rejects"}
+    summary = write_summary(overview.summary(data, top_n=15))
+    assert (summary["n_articles"], summary["n_rejects"]) == (2, 0)
+    assert summary["datelines"] == {"ISLAMABAD": 1, "LONDON": 1}
+    assert summary["headline"] == {"articles": 2, "rejected inputs": 0, "words": 686, "dated": 0}
+
+
+def test_overview_sections_escape_article_text(xss_corpus):
+    from analysis.reports import overview
+
+    data = overview.load(str(xss_corpus))
+    longest = overview.lengths(data).parts[0].text
+    assert longest.startswith("The longest article is *Pakistan ‘won’t launch’ Haqqani")
+    table = overview.article_table(data, max_rows=5)
+    assert XSS_HEADLINE in set(table.tables["articles"]["headline"])  # raw in the data...
+    assert table.table_options["articles"] == {"max_rows": 5, "max_chars": 160}
+    assert overview.rejected(data).empty == "No input was rejected."
+    dates = overview.dates(data)
+    assert dates.text == "**0** of 2 articles carry a publication date." and not dates.tables
+
+
+def test_keyness_without_two_groups_says_so_in_escaped_text():
+    import pandas as pd
+
+    from analysis.reports import ReportData, topics
+
+    data = ReportData(paths=[], tables={"articles": pd.DataFrame({"agency": ["AFP", "AFP"]})})
+    section = topics.keyness(data, group_column="agency")
+    assert (
+        section.empty == "Keyness needs two groups in <code>agency</code>; this corpus has fewer."
+    )
+    hostile = topics.keyness(data, group_column=HOSTILE, group_a="x")  # no such column
+    assert hostile.empty.startswith(f"Keyness needs two groups in {reports.markdown_code(HOSTILE)}")
+    assert not hostile.figures
+
+
+def test_prevalence_over_time_without_dates_says_so_instead_of_an_empty_chart():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.reports import ReportData, topics
+
+    articles = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "c", "d"],
+            "text": [
+                "war army shell war",
+                "army war shell",
+                "vote poll ballot",
+                "poll vote ballot",
+            ],
+            "published": pd.to_datetime([None, None, None, None]),
+        }
+    )
+    data = ReportData(paths=[], tables={"articles": articles}, options={"tokens": "whitespace"})
+    model = topics.fit(data, n_topics="2", unit="article")
+    section = topics.prevalence_over_time(data, model)
+    assert section.empty == "No prevalence over time: 0 of 4 articles carry a publication date."
+    assert not section.figures
+    articles["published"] = pd.to_datetime(["2011-01-05", "2011-02-05", None, "2011-02-07"])
+    dated = topics.prevalence_over_time(data, model)
+    assert dated.empty is None and list(dated.figures) == ["prevalence"]
+    plt.close("all")
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", ["01_corpus_overview", "02_actors_and_quotes", "03_sentiment"])
+def test_the_summary_function_gives_what_the_notebook_wrote(seed_xss_report, name):
+    import importlib
+
+    corpus, out, _ = seed_xss_report
+    written = json.loads((out / f"{name}.summary.json").read_text(encoding="utf-8"))
+    module = importlib.import_module(
+        {"01": "analysis.reports.overview", "02": "analysis.reports.actors"}.get(
+            name[:2], "analysis.reports.sentiment"
+        )
+    )
+    data = module.load([str(corpus)])
+    assert write_summary(module.summary(data)) == written
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_topics_summary_function_gives_what_the_notebook_wrote(seed_xss_report):
+    from analysis.reports import topics
+
+    corpus, out, _ = seed_xss_report
+    written = json.loads((out / "04_topics.summary.json").read_text(encoding="utf-8"))
+    data = topics.load(str(corpus))
+    assert write_summary(topics.summary(data, topics.fit(data))) == written

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import config
 from analysis.sentiment import (
@@ -19,7 +21,10 @@ from analysis.sentiment import (
     extract_sentiment,
     fit_blend,
     paragraph_scores,
+    polarity_labels,
     rule_score,
+    share_scores,
+    stretch,
 )
 
 HAS_MODEL = (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file()
@@ -99,7 +104,7 @@ def test_contrast_scope_ends_at_semicolon():
 
 def test_score_columns_and_ranges():
     out = RULES.transform(["A terrible, deadly attack.", "A wonderful success.", "", "Monday."])
-    assert list(out.columns) == ["compound", "positive", "negative", "neutral"]
+    assert list(out.columns) == ["compound", "positive", "negative", "neutral", "label"]
     assert out["compound"].between(-1, 1).all()
     assert out["compound"].iloc[0] < -0.5 < 0.5 < out["compound"].iloc[1]
     assert out["compound"].iloc[2] == 0.0
@@ -124,21 +129,65 @@ def test_score_accepts_one_string():
     assert len(RULES.transform("A wonderful success.")) == 1
 
 
-def test_fit_blend_recovers_weights_and_puts_the_cut_at_005():
+def test_fit_blend_recovers_weights_and_keeps_r():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(400, 2))
     y = 0.1 + 0.3 * X[:, 0] + 0.5 * X[:, 1]
     blend = fit_blend(X, y)
-    # Least squares is exact here, so the best cut is the gold one (0.125) and the weights are
-    # the true ones times 0.05 / 0.125.
-    assert blend["cut"] == pytest.approx(0.125, abs=0.01)
-    scale = 0.05 / blend["cut"]
-    assert blend["intercept"] == pytest.approx(0.1 * scale)
-    assert blend["weights"] == pytest.approx([0.3 * scale, 0.5 * scale])
+    # Least squares is exact here: the weights are the true ones, unscaled.
+    assert blend["intercept"] == pytest.approx(0.1)
+    assert blend["weights"] == pytest.approx([0.3, 0.5])
+    # Any band wider than ±0.05 bends the map and lowers r below 1, the floor: the scale stays
+    # the identity.
+    assert blend["scale"]["cut"] == 0.05 and blend["scale"]["slope"] == 1.0
     compound = apply_blend(X, blend)
     assert np.corrcoef(compound, y)[0, 1] == pytest.approx(1.0)
     oof = cross_val_blend(X, y, groups=np.arange(400) // 10)
     assert np.corrcoef(oof, y)[0, 1] > 0.99
+
+
+def test_fit_blend_widens_the_band_only_while_r_holds():
+    # Noisy ratings whose classes are best cut wider than ±0.05; a third column adds signal,
+    # so the fit may spend that r on a wider neutral band, never below the two-column r.
+    rng = np.random.default_rng(1)
+    X = rng.normal(0, 0.25, size=(2000, 3))
+    y = X[:, 0] + 0.5 * X[:, 1] + 0.3 * X[:, 2] + rng.normal(0, 0.2, size=2000)
+    blend = fit_blend(X, y, base_columns=2)
+    floor = np.corrcoef(X[:, :2] @ np.linalg.lstsq(X[:, :2], y, rcond=None)[0], y)[0, 1]
+    compound = apply_blend(X, blend)
+    assert np.corrcoef(compound, y)[0, 1] >= floor - 1e-6
+    assert blend["scale"]["cut"] > 0.05
+    assert blend["pearson_r"] == pytest.approx(np.corrcoef(compound, y)[0, 1], abs=1e-4)
+
+
+def test_stretch_is_monotonic_and_puts_the_band_at_005():
+    scale = {"cut": 0.08, "slope": 1.5}
+    z = np.linspace(-1, 1, 2001)
+    g = stretch(z, scale)
+    assert np.all(np.diff(g) >= 0) and g.min() == -1.0 and g.max() == 1.0
+    assert stretch([-0.08, 0.0, 0.08], scale) == pytest.approx([-0.05, 0.0, 0.05])
+    assert stretch([0.18], scale) == pytest.approx([0.05 + 1.5 * 0.1])
+    assert stretch(z, None) == pytest.approx(z)
+
+
+@settings(max_examples=300)
+@given(
+    st.floats(-1, 1),
+    st.floats(0, 1),
+    st.floats(0, 1),
+)
+def test_shares_agree_with_the_compound(compound, positive, negative):
+    total = positive + negative
+    if total > 1:
+        positive, negative = positive / total, negative / total
+    pos, neg, neu = (float(v[0]) for v in share_scores([compound], [positive], [negative]))
+    assert min(pos, neg, neu) >= -1e-12
+    assert pos + neg + neu == pytest.approx(1.0)
+    label = polarity_labels([compound])[0]
+    assert polarity_labels([pos - neg])[0] == label
+    # The rules' shares are kept whenever they already agree.
+    if polarity_labels([positive - negative])[0] == label:
+        assert (pos, neg) == (positive, negative)
 
 
 def test_scorer_fit_is_optional_and_sets_blend():
@@ -147,7 +196,8 @@ def test_scorer_fit_is_optional_and_sets_blend():
     texts = ["A terrible attack.", "A wonderful success.", "Monday.", "A bad day.", "Good news."]
     y = np.array([-0.8, 0.7, 0.0, -0.4, 0.5])
     fitted = SentimentScorer(use_model=False).fit(texts, y)
-    assert set(fitted.blend_) == {"intercept", "weights", "cut"}
+    assert {"columns", "intercept", "weights", "cut", "scale"} <= set(fitted.blend_)
+    assert fitted.blend_["columns"] == ["rules", "rules_positive", "rules_negative"]
     assert fitted.blend_["weights"][0] > 0
     assert fitted.get_params()["use_model"] is False
 
@@ -382,7 +432,13 @@ def test_empty_text_is_exactly_neutral_without_a_model_call(monkeypatch, use_mod
     monkeypatch.setattr(estimator, "load_sentence_model", lambda *a: calls.append(a) or real(*a))
     scorer = SentimentScorer(use_model=use_model)
     out = scorer.transform([text, "A wonderful success.", text])
-    expected = {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0}
+    expected = {
+        "compound": 0.0,
+        "positive": 0.0,
+        "negative": 0.0,
+        "neutral": 1.0,
+        "label": "neutral",
+    }
     for i in (0, 2):
         assert out.iloc[i].to_dict() == expected
     assert out["compound"].iloc[1] > 0.05
@@ -456,3 +512,33 @@ def test_estimator_conventions_fit_sets_blend_and_score_is_one_number():
     with pytest.warns(FutureWarning, match="transform"):
         old = scorer.score(texts)
     assert old.equals(scores)
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
+@pytest.mark.parametrize(
+    ("text", "label", "strong"),
+    [
+        # "truce" is a positive lexicon word and "fell apart" none: right side, but mild.
+        ("The truce fell apart within hours.", "negative", False),
+        ("A horrific bombing killed forty villagers.", "negative", True),
+        ("Investors cheered the strong profits and a higher dividend.", "positive", True),
+        ("The treaty is a welcome step toward lasting peace.", "positive", True),
+    ],
+)
+def test_clear_sentences_read_right(text, label, strong):
+    out = SentimentScorer().transform([text]).iloc[0]
+    assert out["label"] == label
+    # The shares say the same as the label, and a clear sentence is not squeezed near the band.
+    assert (out["positive"] > out["negative"]) == (label == "positive")
+    assert abs(out["compound"]) > (0.15 if strong else 0.05)
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
+def test_scale_is_batch_invariant_and_labels_follow_compound():
+    scorer = SentimentScorer()
+    texts = ["The truce fell apart within hours.", "Short.", "A horrific bombing killed forty."]
+    together = scorer.transform(texts)
+    for i, text in enumerate(texts):
+        alone = scorer.transform([text]).iloc[0]
+        assert alone["compound"] == pytest.approx(together["compound"].iloc[i], abs=1e-6)
+    assert list(together["label"]) == list(polarity_labels(together["compound"]))

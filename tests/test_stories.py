@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import shingles
 from analysis import stories as st
 from analysis.cli import main
 from analysis.corpus import load_corpus
@@ -396,8 +397,8 @@ def test_signatures_equal_datasketch_minhash():
     from datasketch import MinHash
 
     texts = [ORIGINALS["study"]["text"], "Too short", "", "one two three four five six"]
-    codes = [st._CODES.encode(t) for t in texts]
-    values, counts = st._chunk_shingles(codes)
+    codes = [shingles._CODES.encode(t) for t in texts]
+    values, counts = shingles._chunk_shingles(codes)
     perms = MinHash(num_perm=64, seed=3).permutations
     sig = st.minhash_signatures(values, counts, perms)
     bounds = np.concatenate([[0], np.cumsum(counts)])

@@ -17,7 +17,7 @@ import sys
 COMMAND_MODULES = (
     "analysis.cli.load",
     "analysis.cli.extract",
-    "analysis.reports",
+    "analysis.cli.report",
     "analysis.cli.sentiment",
     "analysis.cli.target",
     "analysis.cli.topics",

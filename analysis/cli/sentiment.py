@@ -19,8 +19,11 @@ def run(args: argparse.Namespace) -> int:
     def score(texts: list[str]) -> list[dict]:
         frame = scorer.transform(texts)
         return [
-            {c: round(float(v), 4) for c, v in zip(SCORE_COLUMNS, values, strict=True)}
-            for values in frame[list(SCORE_COLUMNS)].itertuples(index=False)
+            {
+                **{c: round(float(v), 4) for c, v in zip(SCORE_COLUMNS, values[:-1], strict=True)},
+                "label": values[-1],
+            }
+            for values in frame[[*SCORE_COLUMNS, "label"]].itertuples(index=False)
         ]
 
     return run_rows(args.file, args.output, prepare=prepare, score=score, rejects_path=args.rejects)
@@ -32,7 +35,7 @@ def register(subparsers) -> None:
         "sentiment",
         help="sentence sentiment of each row",
         description="Read rows from a .jsonl or .csv file and write them back with compound "
-        "(-1..1), positive, negative and neutral. Every input column comes back as written. "
+        "(-1..1), positive, negative and neutral, and label (negative, neutral or positive). Every input column comes back as written. "
         "A row that cannot be read or scored is rejected (listed on stderr as FILE:LINE: "
         "reason) and the others are written; exit 1 when no row could be written. An empty "
         "text scores compound 0, neutral 1. Score one sentence per row (aggregate longer "

@@ -43,14 +43,20 @@ from analysis.sentiment.extract import (  # noqa: F401
     extract_sentiment,
 )
 from analysis.sentiment.model import (  # noqa: F401
+    BLEND_COLUMNS,
     DEFAULT_BLEND,
+    FIT_COLUMNS,
     _macro_f1,
     _read_blend,
     apply_blend,
+    blend_columns,
     cross_val_blend,
     fit_blend,
     load_sentence_model,
     polarity_classes,
+    polarity_labels,
+    share_scores,
+    stretch,
 )
 from analysis.sentiment.rules import (  # noqa: F401
     BOOSTERS,
@@ -63,6 +69,7 @@ from analysis.sentiment.rules import (  # noqa: F401
     GOLD_THRESHOLD,
     HEDGE_SCALAR,
     HEDGES,
+    LABEL_COLUMN,
     LONG_SENTENCE_TOKENS,
     N_SCALAR,
     NEWS_NEGATE,

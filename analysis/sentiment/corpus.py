@@ -8,7 +8,9 @@ import pandas as pd
 
 from analysis.sentiment.estimator import SentimentScorer, default_scorer
 from analysis.sentiment.extract import extract_sentiment
+from analysis.sentiment.model import polarity_labels
 from analysis.sentiment.rules import (
+    LABEL_COLUMN,
     POLARITY_THRESHOLD,
     SCORE_COLUMNS,
     SENTIMENT_COLUMNS,
@@ -48,10 +50,17 @@ def aggregate(
     pandas.DataFrame
         One row per group: ``compound``, ``positive``, ``negative``, ``neutral`` (weighted means),
         ``n_sentences``, ``share_positive`` and ``share_negative`` (shares of sentences beyond
-        ±0.05).
+        ±0.05), and ``label`` (of the group's mean compound, cut at ±0.05).
     """
     keys = [by] if isinstance(by, str) else list(by)
-    out_cols = [*keys, *SCORE_COLUMNS, "n_sentences", "share_positive", "share_negative"]
+    out_cols = [
+        *keys,
+        *SCORE_COLUMNS,
+        "n_sentences",
+        "share_positive",
+        "share_negative",
+        LABEL_COLUMN,
+    ]
     if sentiment_df.empty:
         return pd.DataFrame(columns=out_cols)
     df = sentiment_df.copy()
@@ -69,6 +78,7 @@ def aggregate(
     res["n_sentences"] = g.size()
     res["share_positive"] = g["_pos"].mean()
     res["share_negative"] = g["_neg"].mean()
+    res[LABEL_COLUMN] = polarity_labels(res["compound"])
     return res.reset_index()[out_cols]
 
 

@@ -14,17 +14,22 @@ from sklearn.base import BaseEstimator
 from analysis import config
 from analysis.sentiment.model import (
     DEFAULT_BLEND,
+    FIT_COLUMNS,
     _macro_f1,
     _read_blend,
     apply_blend,
+    blend_columns,
     fit_blend,
     load_sentence_model,
     polarity_classes,
+    polarity_labels,
+    share_scores,
 )
 from analysis.sentiment.rules import (
     _EXPLAIN_COLUMNS,
     EMPTY_SCORE,
     GOLD_THRESHOLD,
+    LABEL_COLUMN,
     POLARITY_THRESHOLD,
     SCORE_COLUMNS,
     rule_score,
@@ -112,11 +117,22 @@ class SentimentScorer(BaseEstimator):
             out[keep] = np.asarray(pred, dtype=float).reshape(len(keep), -1)[:, 0]
         return out
 
-    def _features(self, sentences: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    def _features(
+        self, sentences: Sequence[str], columns: Sequence[str] | None = None
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """The rules' scores and the blend's score columns (default: those the blend in use
+        weighs; see :func:`analysis.sentiment.model.blend_columns`)."""
+        if columns is None:
+            columns = blend_columns(self._blend(), self.use_model)
         rules = self.rule_scores(sentences)
-        cols = [rules["compound"].to_numpy()]
-        if self.use_model:
-            cols.append(self.model_scores(sentences))
+        named = {
+            "rules": rules["compound"].to_numpy(),
+            "rules_positive": rules["positive"].to_numpy(),
+            "rules_negative": rules["negative"].to_numpy(),
+        }
+        if "model" in columns:
+            named["model"] = self.model_scores(sentences)
+        cols = [named[c] for c in columns]
         return rules, np.column_stack(cols) if len(rules) else np.zeros((0, len(cols)))
 
     # -- estimator API -------------------------------------------------------------------
@@ -137,8 +153,8 @@ class SentimentScorer(BaseEstimator):
         -------
         SentimentScorer
             ``self``, with ``blend_`` set by :func:`fit_blend`: least-squares weights of the rule
-            compound (and the model score) against ``y``, rescaled so that ±0.05 is the cut
-            that maximises 3-class macro F1.
+            compound, the model score and the rules' positive and negative shares against
+            ``y``, and the calibrated scale (the neutral band and the slope beyond it).
         """
         if sentences is None:
             self.blend_ = self._blend()
@@ -146,8 +162,11 @@ class SentimentScorer(BaseEstimator):
         y = np.asarray(y, dtype=float)
         if len(y) != len(sentences):
             raise ValueError(f"{len(sentences)} sentences but {len(y)} ratings")
-        _, X = self._features(sentences)
-        self.blend_ = fit_blend(X, y)
+        columns = FIT_COLUMNS[self._kind]
+        _, X = self._features(sentences, columns)
+        self.blend_ = {"columns": list(columns)} | fit_blend(
+            X, y, base_columns=2 if self.use_model else 1
+        )
         return self
 
     def predict(self, sentences: Sequence[str] | str) -> np.ndarray:
@@ -185,10 +204,13 @@ class SentimentScorer(BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            ``compound`` (-1..1, the blended score), ``positive``, ``negative``, ``neutral`` (the
-            rule engine's shares of the sentence's words, as in VADER), one row per sentence.
+            ``compound`` (-1..1, the blended score on the calibrated scale), ``positive``,
+            ``negative``, ``neutral`` (shares that agree with the compound, see
+            :func:`analysis.sentiment.model.share_scores`) and ``label`` (``negative``,
+            ``neutral`` or ``positive``: compound beyond ±0.05), one row per sentence.
             An empty or whitespace-only sentence scores exactly compound 0, positive 0,
-            negative 0, neutral 1 (:data:`EMPTY_SCORE`), and the model is not called for it.
+            negative 0, neutral 1, label neutral (:data:`EMPTY_SCORE`), and the model is not
+            called for it.
         """
         if isinstance(sentences, str):
             sentences = [sentences]
@@ -199,8 +221,10 @@ class SentimentScorer(BaseEstimator):
         keep = [i for i, t in enumerate(texts) if t.strip()]
         if keep:
             rules, X = self._features([texts[i] for i in keep])
-            rules["compound"] = apply_blend(X, self._blend())
-            out.iloc[keep] = rules[list(SCORE_COLUMNS)].to_numpy()
+            compound = apply_blend(X, self._blend())
+            pos, neg, neu = share_scores(compound, rules["positive"], rules["negative"])
+            out.iloc[keep] = np.column_stack([compound, pos, neg, neu])
+        out[LABEL_COLUMN] = polarity_labels(out["compound"])
         return out
 
     def explain(self, sentence: str) -> Explanation:
@@ -232,7 +256,13 @@ class SentimentScorer(BaseEstimator):
         )
         words = words[(words["lexicon"] != 0) | (words["rules"] != "")].reset_index(drop=True)
         model = float(self.model_scores([sentence])[0]) if self.use_model else None
-        X = np.array([[r.compound] + ([model] if model is not None else [])])
+        named = {
+            "rules": r.compound,
+            "model": model,
+            "rules_positive": r.positive,
+            "rules_negative": r.negative,
+        }
+        X = np.array([[named[c] for c in blend_columns(self._blend(), self.use_model)]])
         compound = float(apply_blend(X, self._blend())[0])
         return Explanation(str(sentence), compound, r.compound, model, words, dict(self._blend()))
 
@@ -248,10 +278,15 @@ class Explanation:
     words: pd.DataFrame
     blend: dict
 
+    @property
+    def label(self) -> str:
+        """``negative``, ``neutral`` or ``positive`` (compound beyond ±0.05)."""
+        return str(polarity_labels([self.compound])[0])
+
     def __str__(self) -> str:
         lines = [
             f"{self.sentence}",
-            f"compound {self.compound:+.3f} = blend(rules {self.rules_compound:+.3f}"
+            f"{self.label}: compound {self.compound:+.3f} = blend(rules {self.rules_compound:+.3f}"
             + (f", model {self.model_score:+.3f})" if self.model_score is not None else ")"),
         ]
         for w in self.words.itertuples(index=False):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from analysis.sentiment.estimator import SentimentScorer, default_scorer
+from analysis.sentiment.model import polarity_labels
 
 # --- per-article extractor and voice -------------------------------------------------------
 
@@ -65,7 +66,8 @@ def extract_sentiment(
     list of dict
         One row per sentence: ``article_id``, ``sentence`` (index as in the sentences table),
         ``compound``, ``positive``, ``negative``, ``neutral``, ``voice`` (``narrator`` or
-        ``speaker``), then ``start``, ``end``, ``n_words``.
+        ``speaker``), then ``start``, ``end``, ``n_words`` and ``label`` (``negative``,
+        ``neutral`` or ``positive``: compound beyond ±0.05).
     """
     scorer = scorer or default_scorer()
     sents = _sentence_spans(doc, article)
@@ -82,11 +84,13 @@ def extract_sentiment(
     rows = []
     for (idx, start, end, text), sc in zip(sents, scores.itertuples(index=False), strict=True):
         share = _inside_share(start, end, spans, doc_text) if spans else 0.0
+        # The label of the stored (rounded) compound, so the two never disagree at ±0.05.
+        compound = round(float(sc.compound), 4)
         rows.append(
             {
                 "article_id": aid,
                 "sentence": idx,
-                "compound": round(float(sc.compound), 4),
+                "compound": compound,
                 "positive": round(float(sc.positive), 4),
                 "negative": round(float(sc.negative), 4),
                 "neutral": round(float(sc.neutral), 4),
@@ -94,6 +98,7 @@ def extract_sentiment(
                 "start": start,
                 "end": end,
                 "n_words": len(text.split()),
+                "label": str(polarity_labels([compound])[0]),
             }
         )
     return rows

@@ -13,6 +13,9 @@ from analysis import config, features
 
 #: Score columns every scorer returns, in order.
 SCORE_COLUMNS = ("compound", "positive", "negative", "neutral")
+#: The polarity label column beside the scores: negative, neutral or positive (compound beyond
+#: ±0.05).
+LABEL_COLUMN = "label"
 #: The score of an empty or whitespace-only text: exactly neutral.
 EMPTY_SCORE = {"compound": 0.0, "positive": 0.0, "negative": 0.0, "neutral": 1.0}
 _EXPLAIN_COLUMNS = ["position", "token", "lexicon", "valence", "rules"]

@@ -1,0 +1,490 @@
+"""The report runner: execute every report notebook with papermill into a folder it owns.
+
+:func:`run_reports` validates the parameters, checks that ``--out`` is new, empty or its own,
+executes each notebook on the project's kernel (or reuses the previous output when nothing it
+depends on changed), exports each page, writes ``index.html`` and ``manifest.json`` into a
+temporary folder beside ``--out`` and swaps it in at the end. A full disk or an interrupt
+(Ctrl-C, SIGTERM: the running kernel is killed) leaves the previous reports as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import errno
+import json
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from analysis import config, files
+from analysis.reports.html import _error_page, build_index, export_html
+from analysis.reports.registry import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA,
+    OUTPUT_KIND,
+    SUMMARY_SUFFIX,
+    ReportError,
+    ReportNotebook,
+    _display_path,
+    _older_reports_hint,
+    _previous_manifest,
+    _readable,
+    _readable_message,
+    _seeds,
+    corpus_fingerprint,
+    discover,
+    environment_info,
+    git_info,
+    notebook_parameters,
+    package_fingerprint,
+    validate_parameters,
+)
+
+# --- kernel --------------------------------------------------------------------------------------
+
+
+def install_kernel(jupyter_dir: str | os.PathLike | None = None) -> Path:
+    """Write the ``news-analysis`` kernel spec for this interpreter and return its folder.
+
+    The spec lives in ``<jupyter_dir>/kernels/news-analysis`` (default
+    :data:`analysis.config.REPORT_JUPYTER_DIR`); the runner puts ``jupyter_dir`` first on
+    ``JUPYTER_PATH``, so reports never use a kernel registered elsewhere. ``sys.executable``
+    is kept as it is (not resolved), so the kernel runs inside this virtual environment.
+    """
+    base = Path(jupyter_dir) if jupyter_dir is not None else config.REPORT_JUPYTER_DIR
+    folder = base / "kernels" / config.REPORT_KERNEL_NAME
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python ({config.REPORT_KERNEL_NAME})",
+        "language": "python",
+        # Hash randomisation would reorder sets between runs; reports must not depend on it.
+        "env": {"PYTHONHASHSEED": "0"},
+        "metadata": {"debugger": False},
+    }
+    text = json.dumps(spec, indent=1) + "\n"
+    kernel_json = folder / "kernel.json"
+    if not kernel_json.exists() or kernel_json.read_text(encoding="utf-8") != text:
+        files.write_text(kernel_json, text)
+    return folder
+
+
+@contextlib.contextmanager
+def _environ(**values: str | None) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+# --- runner --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What :func:`run_reports` did: the manifest it wrote and the notebooks that failed."""
+
+    out: Path
+    manifest: dict
+    failed: list[str]
+
+
+def run_reports(
+    corpus: Sequence[str | os.PathLike] | None = None,
+    out: str | os.PathLike | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    notebooks_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    progress: TextIO | None = None,
+) -> RunResult:
+    """Execute the report notebooks into ``out`` and return what happened.
+
+    Parameters
+    ----------
+    corpus : sequence of path-like, optional
+        Corpus files or folders (default ``seeds/``), passed to every notebook's ``corpus``
+        parameter as absolute paths. Relative paths are relative to the current folder.
+    out : path-like, optional
+        Report folder (default ``reports/``; relative to the current folder). It must be new,
+        empty (a README.md, .gitignore or .gitkeep may be there) or written by an earlier run
+        (it carries :data:`analysis.files.MARKER`), and never the corpus or inside it:
+        anything else raises :class:`analysis.files.OutputFolderError` before anything runs.
+        Built beside it in a temporary folder and swapped in at the end; files there that the
+        runner did not write (a README) are carried over.
+    parameters : mapping, optional
+        Parameter values; each goes to every notebook that takes it. Unknown names, and the
+        names the runner sets itself (:data:`RUNNER_PARAMETERS`), raise
+        :class:`ParameterError` before anything runs.
+    notebooks_dir : path-like, optional
+        Folder of ``NN_*.ipynb`` report notebooks (default ``notebooks/``).
+    force : bool
+        Execute every notebook even when the previous output is still valid.
+    progress : text stream, optional
+        Where progress lines go (default stderr).
+
+    Returns
+    -------
+    RunResult
+        ``failed`` lists the notebooks that raised; their outputs are kept with the error.
+
+    Raises
+    ------
+    analysis.files.DiskFullError
+        The disk filled up; the temporary folder is removed and ``out`` is left as it was.
+    KeyboardInterrupt
+        Ctrl-C (or SIGTERM through the command line): the running kernel is killed, the
+        temporary folder removed and ``out`` left as it was.
+    """
+    stream = progress if progress is not None else sys.stderr
+    parameters = dict(parameters or {})
+    # Absolute from here on: papermill runs each kernel in the notebooks folder, where a
+    # relative path would name something else.
+    out_dir = Path(os.path.abspath(out if out is not None else config.REPORTS_DIR))
+    corpus_list = [Path(p).resolve() for p in (corpus or [config.SEEDS_DIR])]
+    # Notebooks receive the corpus as text and papermill records the paths of the notebooks it
+    # writes, as UTF-8; a file name inside a corpus folder may be anything.
+    for path in corpus_list:
+        if _readable(path) != str(path):
+            raise ReportError(
+                f"{_readable(path)}: the path is not valid UTF-8, and notebooks receive the "
+                "corpus as text; rename it, or pass the folder that holds it"
+            )
+    if _readable(out_dir) != str(out_dir):
+        raise files.OutputFolderError(
+            f"{_readable(out_dir)}: the path is not valid UTF-8, and papermill records it in "
+            "every notebook it writes; choose another --out"
+        )
+
+    notebooks = discover(Path(notebooks_dir).absolute() if notebooks_dir is not None else None)
+    validate_parameters(notebooks, parameters)
+    try:
+        out_dir = files.check_output_folder(
+            out_dir, kind=OUTPUT_KIND, option="--out", inputs=corpus_list
+        )
+    except files.OutputFolderError as exc:
+        hint = _older_reports_hint(out_dir)
+        raise files.OutputFolderError(_readable_message(str(exc)) + hint) from exc
+
+    t0, started = time.perf_counter(), _now()
+    fingerprint = corpus_fingerprint(corpus_list)
+    env = environment_info()
+    code = {
+        "package_sha256": package_fingerprint(),
+        "environment_sha256": files.digest(
+            {k: env[k] for k in ("python", "executable", "packages")}
+        ),
+    }
+    # Only a folder this runner marked has a manifest worth reading, and even then only its
+    # well-formed entries count: a manifest is never trusted to name files to copy or keep.
+    previous = _previous_manifest(out_dir)
+    previous_entries = {e["name"]: e for e in previous.get("notebooks", [])}
+
+    files.remove_stale(out_dir)
+    tmp = files.temp_sibling(out_dir)
+    entries: list[dict] = []
+    try:
+        tmp.mkdir(parents=True)
+        files.mark_output_folder(tmp, kind=OUTPUT_KIND)
+        jupyter_dir = install_kernel().parent.parent
+        for i, nb in enumerate(notebooks, 1):
+            label = f"[{i}/{len(notebooks)}] {nb.name}"
+            nb_params = notebook_parameters(nb, parameters, corpus_list)
+            key = files.digest(
+                {
+                    "notebook_sha256": nb.sha256,
+                    "code": code,
+                    "corpus_sha256": fingerprint["sha256"],
+                    "parameters": nb_params,
+                }
+            )
+            prior = previous_entries.get(nb.name)
+            if not force and _reusable(prior, key, out_dir):
+                entry = _reuse(nb, prior, out_dir, tmp)
+                print(f"report: {label}: unchanged, reused previous output", file=stream)
+            else:
+                print(f"report: {label}: running", file=stream, flush=True)
+                entry = _execute(nb, nb_params, tmp, jupyter_dir)
+                print(
+                    f"report: {label}: {entry['outcome']} in "
+                    f"{entry['executed']['duration_s']:.1f} s"
+                    + (f" ({entry['error']})" if entry.get("error") else ""),
+                    file=stream,
+                    flush=True,
+                )
+            entry["key"] = key
+            entries.append(entry)
+
+        failed = [e["name"] for e in entries if e["outcome"] != "ok"]
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "started": started,
+            "ended": _now(),
+            "duration_s": round(time.perf_counter() - t0, 3),
+            "outcome": "failed" if failed else "ok",
+            "failed": failed,
+            "out": _display_path(out_dir),
+            "notebooks_dir": _display_path(notebooks[0].path.parent),
+            "parameters": parameters,
+            "corpus": fingerprint,
+            "seeds": _seeds(parameters, notebooks),
+            "git": git_info(),
+            "kernel": {"name": config.REPORT_KERNEL_NAME, "python": _readable(sys.executable)},
+            "code": code,
+            "environment": env,
+            "notebooks": entries,
+            "files": sorted([INDEX_NAME, MANIFEST_NAME] + [f for e in entries for f in e["files"]]),
+        }
+        files.write_text(tmp / INDEX_NAME, build_index(manifest))
+        files.write_json(tmp / MANIFEST_NAME, manifest)
+        _carry_over(out_dir, tmp, previous)
+        files.swap_in(tmp, out_dir)
+    except OSError as exc:
+        if _is_disk_full(exc):
+            # analysis.files names the file in its message; other writes in the filename
+            where = f"writing {_readable(exc.filename)}" if exc.filename else exc.strerror
+            raise files.DiskFullError(
+                errno.ENOSPC,
+                f"{_readable(out_dir)}: no space left on the device ({where or _readable(tmp)}); "
+                "the previous reports are unchanged",
+            ) from exc
+        raise
+    finally:
+        files.remove(tmp)  # gone already after a successful swap
+    total = time.perf_counter() - t0
+    n_reused = sum(1 for e in entries if e["reused"])
+    print(
+        f"report: {len(entries)} notebooks in {total:.1f} s ({n_reused} reused, "
+        f"{len(failed)} failed) -> {_display_path(out_dir)}",
+        file=stream,
+        flush=True,
+    )
+    return RunResult(out=out_dir, manifest=manifest, failed=failed)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, files.DiskFullError) or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    )
+
+
+def _files_for(name: str) -> list[str]:
+    return [f"{name}.ipynb", f"{name}.html", f"{name}{SUMMARY_SUFFIX}"]
+
+
+def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
+    return bool(
+        prior
+        and prior.get("key") == key
+        and prior.get("outcome") == "ok"
+        and isinstance(prior.get("files"), list)
+        and prior["files"]
+        # only the files this notebook writes, so a manifest cannot name anything else to copy
+        and all(f in _files_for(prior["name"]) for f in prior["files"])
+        and all((out_dir / f).is_file() for f in prior["files"])
+    )
+
+
+def _reuse(nb: ReportNotebook, prior: Mapping[str, Any], out_dir: Path, tmp: Path) -> dict:
+    for f in prior["files"]:
+        shutil.copy2(out_dir / f, tmp / f)
+    entry = dict(prior)
+    entry.update(reused=True, notebook=_display_path(nb.path))
+    return entry
+
+
+def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> dict:
+    from papermill.exceptions import PapermillExecutionError
+
+    out_nb, out_html = tmp / f"{nb.name}.ipynb", tmp / f"{nb.name}.html"
+    summary_path = tmp / f"{nb.name}{SUMMARY_SUFFIX}"
+    started, t0 = _now(), time.perf_counter()
+    error = None
+    jupyter_path = os.pathsep.join(
+        p for p in (str(jupyter_dir.absolute()), os.environ.get("JUPYTER_PATH")) if p
+    )
+    # Every path the kernel gets is absolute: it runs in the notebooks folder, so an installed
+    # package would otherwise take that folder for the project (config.project_dir).
+    # TQDM_DISABLE: progress bars of library calls would fill the executed notebook.
+    env = {
+        "JUPYTER_PATH": jupyter_path,
+        "TQDM_DISABLE": "1",
+        config.REPORT_SUMMARY_ENV: str(summary_path),
+        "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
+        config.HOME_ENV: str(config.PROJECT_DIR),
+    }
+    with _environ(**env):
+        try:
+            _run_notebook(nb.path, out_nb, params)
+        except PapermillExecutionError as exc:
+            if exc.ename == "DiskFullError" or re.match(r"\[Errno (28|122)\]", exc.evalue or ""):
+                raise files.DiskFullError(
+                    errno.ENOSPC, f"{nb.name}: the notebook ran out of disk space: {exc.evalue}"
+                ) from exc
+            error = f"{exc.ename}: {exc.evalue}".strip()
+        except Exception as exc:  # kernel died, bad notebook JSON...: keep going, say which
+            if _is_disk_full(exc):
+                raise
+            error = f"{type(exc).__name__}: {exc}".strip()
+    duration = time.perf_counter() - t0
+    if error and not out_nb.exists():
+        shutil.copy2(nb.path, out_nb)
+        files.write_text(out_html, _error_page(nb.name, error))
+    else:
+        try:
+            export_html(out_nb, out_html)
+        except Exception as exc:  # the notebook ran; say the page is missing rather than stop
+            if _is_disk_full(exc):
+                raise
+            error = error or f"HTML export failed: {type(exc).__name__}: {exc}"
+            files.write_text(out_html, _error_page(nb.name, error))
+    summary = files.read_json(summary_path)
+    if summary is None:
+        # A summary from an interrupted cell is worse than none: tests compare these figures.
+        summary_path.unlink(missing_ok=True)
+        if not error:
+            error = "the notebook wrote no summary (call analysis.reports.write_summary)"
+    produced = [f for f in _files_for(nb.name) if (tmp / f).is_file()]
+    return {
+        "name": nb.name,
+        "notebook": _display_path(nb.path),
+        "notebook_sha256": nb.sha256,
+        "parameters": params,
+        "outcome": "failed" if error else "ok",
+        "error": error,
+        "reused": False,
+        "executed": {
+            "started": started,
+            "ended": _now(),
+            "duration_s": round(duration, 3),
+        },
+        "summary": summary,
+        "files": produced,
+    }
+
+
+def _run_notebook(path: Path, out_nb: Path, params: dict) -> None:
+    """Execute one notebook with papermill; on Ctrl-C or SIGTERM kill its kernel, then re-raise.
+
+    Papermill runs in a worker thread. In the main thread nbclient would install its own
+    SIGINT and SIGTERM handlers, which shut the kernel down and let the run go on with the
+    next notebook (Ctrl-C was swallowed); in a worker thread it cannot, so the main thread
+    keeps the command line's handlers, gets the KeyboardInterrupt, and kills the kernel's
+    process group itself (the kernel runs in a session of its own, so a terminal's Ctrl-C
+    never reaches it).
+    """
+    import papermill
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
+
+    kernels: list[AsyncKernelManager] = []
+
+    class TrackedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            kernels.append(self)
+
+    outcome: dict[str, BaseException] = {}
+
+    def work(sockets: str) -> None:
+        # IPC sockets in a private folder instead of TCP ports on localhost: nothing else on
+        # the machine can talk to the kernel, and ipykernel has nothing to warn about.
+        kernel_config = Config(
+            {"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "kernel")}}
+        )
+        try:
+            papermill.execute_notebook(
+                str(path),
+                str(out_nb),
+                parameters=params,
+                kernel_name=config.REPORT_KERNEL_NAME,
+                language="python",
+                cwd=str(path.parent),
+                progress_bar=False,
+                start_timeout=180,
+                config=kernel_config,
+                kernel_manager_class=TrackedKernelManager,
+            )
+        except BaseException as exc:  # handed to the main thread, which raises it
+            outcome["error"] = exc
+
+    with tempfile.TemporaryDirectory(prefix="news-analysis-kernel-") as sockets:
+        worker = threading.Thread(target=work, args=(sockets,), name="papermill", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.5)
+        except BaseException:
+            # Kill until the worker returns (nbclient notices the dead kernel): a kernel that
+            # was still starting has no process id yet at the first attempt.
+            deadline = time.monotonic() + 15
+            while True:
+                for km in kernels:
+                    _kill_kernel(km)
+                worker.join(0.5)
+                if not worker.is_alive() or time.monotonic() > deadline:
+                    break
+            raise
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def _kill_kernel(km: Any) -> None:
+    """Kill a kernel's whole process group (its workers too) and reap it."""
+    provisioner = getattr(km, "provisioner", None)
+    pid = getattr(provisioner, "pid", None)
+    pgid = getattr(provisioner, "pgid", None)
+    process = getattr(provisioner, "process", None)
+    if not pid or (process is not None and process.poll() is not None):
+        return  # not started yet, or already gone (and reaped: its id may be reused)
+    with contextlib.suppress(OSError):
+        if pgid and pgid != os.getpgid(0):
+            os.killpg(pgid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    if process is not None:
+        with contextlib.suppress(Exception):
+            process.wait(timeout=5)
+
+
+def _carry_over(out_dir: Path, tmp: Path, previous: Mapping[str, Any]) -> None:
+    """Copy the files of the old folder the runner did not write (a README) into the new one."""
+    if not out_dir.is_dir():
+        return
+    ours = set(previous.get("files", [])) | {INDEX_NAME, MANIFEST_NAME}
+    for item in out_dir.iterdir():
+        if item.name in ours or (tmp / item.name).exists():
+            continue
+        if item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX)) and previous:
+            continue  # output of a notebook that no longer exists
+        if item.is_dir() and not item.is_symlink():
+            shutil.copytree(item, tmp / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, tmp / item.name, follow_symlinks=False)
+
+
+# --- small utilities -----------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

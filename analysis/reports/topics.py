@@ -1,0 +1,246 @@
+"""The topics report (``notebooks/04_topics.ipynb``): the fitted model, its sections and summary.
+
+Topics fitted with NMF (or LDA) on the articles' terms, judged by NPMI coherence and diversity;
+their prevalence over time and by group; representative sentences; and the keyness of one group
+against another. Terms come from the feature store every report shares (one parse per article),
+unless the text is pre-tokenised.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from analysis.reports.notebook import escape_markdown, markdown_code
+from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import counted  # noqa: F401  (notebooks call topics.counted)
+
+#: Keyness terms below this p-value count in the summary.
+KEY_TERM_P = 0.05
+
+
+def load(
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    tokens: str = "",
+    dedupe: str = "none",
+) -> ReportData:
+    """Load the articles and, unless ``tokens`` is set, their terms from the feature store.
+
+    Parameters
+    ----------
+    corpus : str, path-like or sequence of them
+        The notebook's ``corpus`` parameter.
+    tokens : str
+        ``"whitespace"`` when the text is already tokenised: nothing is parsed. Otherwise the
+        store's ``terms`` and ``sentences`` tables are loaded into the in-process term cache
+        (:func:`analysis.terms.term_docs_from_store`), so fitting and keyness parse nothing.
+    """
+    tables = () if tokens else ("terms", "sentences")
+    data = load_report_data(
+        corpus, tables, loader=True, options={"tokens": tokens or None}, dedupe=dedupe
+    )
+    if not tokens:
+        from analysis.terms import term_docs_from_store
+
+        term_docs_from_store(data["articles"], data["terms"], data["sentences"])
+    return data
+
+
+def fit(
+    data: ReportData,
+    *,
+    n_topics: str = "auto",
+    method: str = "nmf",
+    unit: str = "auto",
+    min_articles: int = 20,
+    seed: int = 0,
+):
+    """Fit the topic model of the report and return it.
+
+    Parameters
+    ----------
+    data : ReportData
+        From :func:`load`.
+    n_topics : str
+        A number as text (``"8"``) or ``"auto"`` (k by coherence x diversity).
+    method : str
+        ``"nmf"``, ``"lda"`` or ``"minibatch_nmf"``.
+    unit : str
+        ``"article"``, ``"paragraph"``, or ``"auto"``: paragraphs when the corpus has fewer
+        than ``min_articles`` articles.
+    min_articles : int
+    seed : int
+        Random state of the factorisation.
+
+    Returns
+    -------
+    analysis.topics.TopicModel
+        Fitted; its ``unit`` is the unit chosen.
+    """
+    from analysis.topics import TopicModel
+
+    articles = data["articles"]
+    k = n_topics if n_topics == "auto" else int(n_topics)
+    if unit == "auto":
+        unit = "paragraph" if len(articles) < min_articles else "article"
+    model = TopicModel(
+        n_topics=k, method=method, unit=unit, random_state=seed, tokens=data.options.get("tokens")
+    )
+    return model.fit(articles)
+
+
+def _keyness(data: ReportData, group_column: str, group_a: str, group_b: str):
+    """``(target, keyness table)``; the table is None when the column has fewer than two groups."""
+    from analysis.compare import group_keyness
+
+    def compute():
+        articles = data["articles"]
+        if group_column not in articles.columns:
+            return group_a, None
+        values = articles[group_column].dropna().astype(str)
+        target = group_a or (values.value_counts().index[0] if len(values) else "")
+        if not (target and (group_b or values.nunique() > 1)):
+            return target, None
+        tokens = data.options.get("tokens")
+        return target, group_keyness(articles, group_column, target, group_b or None, tokens=tokens)
+
+    return data.derived(("keyness", group_column, group_a, group_b), compute)
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def model(data: ReportData, fitted) -> Section:
+    """What was fitted: k, method, units, vocabulary, mean NPMI and diversity."""
+    return Section(
+        "Topic model",
+        text=f"**{fitted.n_topics_}** topics ({escape_markdown(fitted.method)}) over "
+        f"**{len(fitted.units_):,}** {escape_markdown(fitted.unit)}s of "
+        f"{len(data['articles']):,} articles; vocabulary of {len(fitted.vocabulary_):,} terms. "
+        f"Mean NPMI **{fitted.npmi_:.3f}**, diversity **{fitted.diversity_:.3f}**.",
+    )
+
+
+def k_scores(fitted) -> Section:
+    """Coherence and diversity for each k tried (with ``n_topics="auto"``)."""
+    from analysis.plots import plot_k_scores
+
+    return Section(
+        "Coherence against k",
+        figures={"k_scores": plot_k_scores(fitted.k_scores_, chosen=fitted.n_topics_)},
+    )
+
+
+def topic_table(fitted) -> Section:
+    """One row per topic: label, NPMI, uniqueness, size and share."""
+    table = fitted.topic_table().drop(columns="stability").round(3)
+    return Section("Topics", tables={"topics": table})
+
+
+def topic_map(fitted) -> Section:
+    """Topics placed by the similarity of their term weights; bubble area is the share."""
+    from analysis.plots import plot_topic_map
+
+    return Section("Topic map", figures={"topic_map": plot_topic_map(fitted)})
+
+
+def prevalence_over_time(data: ReportData, fitted, *, freq: str = "M") -> Section:
+    """Mean topic share of the articles published in each period (a sentence when none is dated)."""
+    from analysis.compare import prevalence
+    from analysis.plots import plot_prevalence
+
+    articles = data["articles"]
+    by_time = prevalence(fitted, articles, by="published", freq=freq)
+    if not len(by_time):  # say why in a sentence instead of drawing an empty chart
+        dated = int(articles["published"].notna().sum()) if "published" in articles else 0
+        return Section(
+            "Prevalence over time",
+            empty=f"No prevalence over time: {dated:,} of {len(articles):,} articles carry a "
+            "publication date.",
+        )
+    return Section("Prevalence over time", figures={"prevalence": plot_prevalence(by_time)})
+
+
+def prevalence_by_group(data: ReportData, fitted, *, group_column: str = "agency") -> Section:
+    """Mean topic share per value of ``group_column`` (the figure says when there is none)."""
+    from analysis.compare import prevalence
+    from analysis.plots import plot_prevalence
+
+    articles = data["articles"]
+    by_group = (
+        prevalence(fitted, articles, by=group_column) if group_column in articles.columns else None
+    )
+    return Section(
+        "Prevalence by group", figures={"prevalence": plot_prevalence(by_group, kind="bar")}
+    )
+
+
+def representative_sentences(data: ReportData, fitted, *, n: int = 2) -> Section:
+    """The ``n`` sentences that express each topic best (none for pre-tokenised text)."""
+    sentences = None
+    if not data.options.get("tokens"):
+        sentences = fitted.representative_sentences(data["articles"], n=n)
+    if sentences is None or not len(sentences):
+        return Section(
+            "Representative sentences",
+            empty="No sentences: pre-tokenised text has no sentence boundaries.",
+        )
+    return Section(
+        "Representative sentences",
+        tables={"sentences": sentences[["topic", "rank", "article_id", "sentence"]]},
+        table_options={"sentences": {"max_chars": 300}},
+    )
+
+
+def keyness(
+    data: ReportData, *, group_column: str = "agency", group_a: str = "", group_b: str = ""
+) -> Section:
+    """Terms used more in ``group_a`` (default the largest group) than in ``group_b`` (others)."""
+    from analysis.plots import plot_keyness
+
+    target, table = _keyness(data, group_column, group_a, group_b)
+    if table is None:
+        return Section(
+            "Keyness between two groups",
+            empty=f"Keyness needs two groups in {markdown_code(group_column)}; this corpus has "
+            "fewer.",
+        )
+    figure = plot_keyness(table, target=target, reference=group_b or "others")
+    return Section("Keyness between two groups", figures={"keyness": figure})
+
+
+def summary(
+    data: ReportData,
+    fitted,
+    *,
+    group_column: str = "agency",
+    group_a: str = "",
+    group_b: str = "",
+) -> dict:
+    """Return the report's key figures (what :func:`~analysis.reports.write_summary` writes).
+
+    ``headline`` holds the figures the index shows; the rest: articles, the unit and the number
+    of units, k, NPMI, diversity, the scores of every k tried, the topics (label, NPMI, size,
+    share) and their top terms, and how many terms are key (p < 0.05) in the keyness of
+    ``group_a`` against ``group_b`` in ``group_column``.
+    """
+    table = fitted.topic_table()
+    _, key = _keyness(data, group_column, group_a, group_b)
+    return {
+        "headline": {
+            "topics": int(fitted.n_topics_),
+            "NPMI": round(fitted.npmi_, 3),
+            "diversity": round(fitted.diversity_, 3),
+        },
+        "n_articles": len(data["articles"]),
+        "unit": fitted.unit,
+        "n_units": len(fitted.units_),
+        "k": int(fitted.n_topics_),
+        "npmi": fitted.npmi_,
+        "diversity": fitted.diversity_,
+        "k_scores": None if fitted.k_scores_ is None else fitted.k_scores_.to_dict("records"),
+        "topics": table[["topic", "label", "npmi", "size", "share"]].to_dict("records"),
+        "top_terms": fitted.top_terms_,
+        "n_key_terms": 0 if key is None else int((key["p_value"] < KEY_TERM_P).sum()),
+    }
