@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from analysis import features
+from analysis.lexicon import AGENCY_NAMES, NAME_LABELS, read_word_list
 from analysis.lexicon import AMBIGUOUS_TITLES as _AMBIGUOUS_TITLES
-from analysis.lexicon import NAME_LABELS, read_word_list
 from analysis.lexicon import TIME_LABELS as _TIME_LABELS
 from analysis.wire import signoff_spans
 
@@ -101,7 +101,7 @@ def _lists() -> dict:
     return {
         "titles": fold(read_word_list("titles.txt")),
         "modifiers": fold(read_word_list("title_modifiers.txt")),
-        "agencies": fold(read_word_list("agencies.txt")),
+        "agencies": AGENCY_NAMES,  # resources/agencies.tsv, the forms with the role "name"
         "group_nouns": fold(read_word_list("group_nouns.txt")),
         "org_words": fold(read_word_list("org_words.txt")),
         "aliases": aliases,
@@ -307,6 +307,9 @@ def _clean(doc, lists: dict, signoffs: list[tuple[int, int]]) -> list[_Draft]:
         for ent in doc.ents
         if not any(a <= ent.start_char and ent.end_char <= b for a, b in signoffs)
         for s, e in _pieces(doc, ent.start, ent.end, ent.label_)
+        # A piece may be the sign-off alone once a name running onto its line is split off
+        # ("Goldman, Sachs and Co.\n Reuter").
+        if not any(a <= doc[s].idx and doc[e - 1].idx + len(doc[e - 1]) <= b for a, b in signoffs)
     )
     for d in pieces:
         # Possessive: "Gilani’s", "the Haqqanis’".

@@ -15,6 +15,7 @@ from analysis import config
 __all__ = [
     "ACTOR_LABELS",
     "AGENCIES",
+    "AGENCY_NAMES",
     "AGENCY_TERMS",
     "AMBIGUOUS_TITLES",
     "APPROXIMATE",
@@ -30,6 +31,7 @@ __all__ = [
     "TITLES",
     "VALUE_LABELS",
     "WEEKDAYS",
+    "agency_table",
     "read_word_list",
 ]
 
@@ -119,17 +121,46 @@ ENTITY_KINDS = {
 
 # --- agencies -------------------------------------------------------------------------------------
 
-#: Agencies recognised in datelines and trailing tags (display form by lower-case key).
-AGENCIES = {
-    "afp": "AFP", "reuters": "Reuters", "ap": "AP", "associated press": "AP", "upi": "UPI",
-    "dpa": "dpa", "ani": "ANI", "pti": "PTI", "ians": "IANS", "app": "APP", "xinhua": "Xinhua",
-    "bernama": "Bernama", "ansa": "ANSA", "efe": "EFE", "kyodo": "Kyodo", "apa": "APA",
-    "irna": "IRNA", "nni": "NNI", "online": "Online", "bloomberg": "Bloomberg",
-}  # fmt: skip
+
+@functools.cache
+def agency_table() -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """Return the rows of ``resources/agencies.tsv``: ``(form, agency, roles)``.
+
+    The one home of the agencies' house styles: each form an agency's name takes in copy
+    ("Reuter", "Agence France-Presse"), the name shown for it, and its roles (``credit``: it
+    credits a story in a dateline, a closing tag or a sign-off; ``name``: the agency named in
+    running text). See the file's header.
+
+    Raises
+    ------
+    RuntimeError
+        A row does not have three tab-separated fields or names an unknown role (the message
+        names the file and the row).
+    """
+    rows = []
+    for line in read_word_list("agencies.tsv"):
+        fields = [f.strip() for f in line.split("\t")]
+        roles = frozenset(r.strip() for r in fields[2].split(",")) if len(fields) == 3 else None
+        if roles is None or not fields[0] or not fields[1] or not roles <= {"credit", "name"}:
+            raise RuntimeError(
+                f"{config.RESOURCES_DIR / 'agencies.tsv'}: bad row {line!r} "
+                "(want: form<TAB>agency<TAB>credit,name)"
+            )
+        rows.append((fields[0], fields[1], roles))
+    return tuple(rows)
+
+
+#: Agencies recognised as credits in datelines, closing tags and sign-offs: display form by
+#: lower-case form ("reuter" -> "Reuters"). From ``resources/agencies.tsv``.
+AGENCIES = {form.lower(): agency for form, agency, roles in agency_table() if "credit" in roles}
+#: Agency names in running text (lower case, no final full stop): never a PERSON, and as a
+#: closing tag never a mention (:mod:`analysis.entities`). From ``resources/agencies.tsv``.
+AGENCY_NAMES = frozenset(
+    form.lower().rstrip(".") for form, _, roles in agency_table() if "name" in roles
+)
 #: Agency terms dropped from topic terms (lemmas; entities joined with "_"). Not the tags that
 #: are ordinary words or names there ("app", "online", Michael "bloomberg"), nor "nni"; plus
-#: the agencies' full names and "tass", which topics see but datelines do not carry. The entity
-#: module's list of agency names is ``resources/agencies.txt``.
+#: the agencies' full names and "tass", which topics see but datelines do not carry.
 AGENCY_TERMS = (
     frozenset(AGENCIES) - {"app", "associated press", "bloomberg", "nni", "online"}
 ) | {
@@ -224,6 +255,10 @@ CURRENCY_WORDS = {
     "yen": "JPY", "yuan": "CNY", "renminbi": "CNY", "rupee": "rupees", "rupees": "rupees",
     "riyal": "SAR", "riyals": "SAR", "dirham": "AED", "dirhams": "AED", "afghani": "AFN",
     "afghanis": "AFN", "francs": "CHF", "rubles": "RUB", "roubles": "RUB",
+    # Wire abbreviations ("5.93 mln dlrs", "25 cts a share", "10 mln stg"); "mln"/"bln" are in
+    # SCALE_ABBREVIATIONS and "pct" reads as percent. Cents stay cents: a value of 25 is not
+    # 25 dollars, and the copy does not always say whose cents.
+    "dlrs": "USD", "dlr": "USD", "stg": "GBP", "cts": "cents",
 }  # fmt: skip
 MEASURE_UNITS = {
     "kg", "kgs", "kilogram", "kilograms", "kilo", "kilos", "g", "gram", "grams", "tonne", "tonnes",

@@ -50,6 +50,9 @@ _DATELINE_RE = re.compile(
     rf"""^[ \t\xa0]*{_PLACE_RE}{_REGION_RE}
     (?:
         (?:,[ \t]*|[ \t]+\([ \t]*){_DATE_RE}\)?          # , March 3   or  (Nov. 20, 2011)
+        # The agency after the date, unbracketed: older Reuters copy ("BRUSSELS, March 27,
+        # Reuter -"). Only after a date: without one, ", Reuter" reads as a region.
+        (?:,[ \t]*(?P<agency_after>{_AGENCY_RE})(?![\w\-]))?
     )?
     (?:[ \t]*\((?P<agency>{_AGENCY_RE})\))?                # (AFP)
     (?P<term>[ \t]*:[ \t]*|[ \t]+{_DASH}[ \t]*|{_DASH}[ \t]+|[ \t]*$)  # ':', a spaced dash, end of line
@@ -71,6 +74,14 @@ _TAG_RE = re.compile(
 _LONE_TAG_RE = re.compile(
     rf"[ \t]*(?:{_DASH}[ \t]*)?\(?(?P<agency>{_AGENCY_RE})\)?[ \t.]*", re.IGNORECASE
 )
+# A credit on a line of its own at the foot, indented or after a blank line: the sign-off of
+# older Reuters copy ("...the contract.\n Reuter"). Read off the raw text, since joining
+# hard-wrapped lines into paragraphs loses the line break; a bare line break does not do, as
+# hard-wrapped copy breaks anywhere ("the minister told\nReuters.").
+_SIGNOFF_LINE_RE = re.compile(
+    rf"(?:\n[ \t]*\n|\n[ \t]+)[ \t]*\(?(?P<agency>{_AGENCY_RE})\)?[ \t.]*\s*\Z", re.IGNORECASE
+)
+_END_TAG_RE = re.compile(rf"[ \t]*\(?(?P<agency>{_AGENCY_RE})\)?[ \t.]*$", re.IGNORECASE)
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _WORD_RE = re.compile(r"[^\W_]+(?:(?:[’'\-.]|(?<=\d),(?=\d))[^\W_]+)*", re.UNICODE)
 _LINE_SEP_RE = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
@@ -179,7 +190,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     place, month, agency, term = (
         m.group("place"),
         m.group("month"),
-        m.group("agency"),
+        m.group("agency") or m.group("agency_after"),
         m.group("term"),
     )
     # A bare place counts only in capitals followed by a colon or dash ("ISLAMABAD:"); a place in
@@ -250,6 +261,11 @@ def parse_wire(text: str, *, detect_headline: bool = True) -> WireStructure:
         if m:
             agency = AGENCIES[m.group("agency").lower()]
             last = last[: m.start()].rstrip()
+        if agency is None and (m := _SIGNOFF_LINE_RE.search(text, max(0, len(text) - 200))):
+            agency = AGENCIES[m.group("agency").lower()]
+            tag = _END_TAG_RE.search(last, max(0, len(last) - 80))
+            if tag:
+                last = last[: tag.start()].rstrip()
         if last:
             paragraphs[-1] = last
         else:
@@ -374,6 +390,11 @@ _CREDIT_RES = (
 )
 
 
+# The tag alone on the last line, indented or after a blank line (a Reuters sign-off after a
+# table: "...  1,337\n Reuter"); see _SIGNOFF_LINE_RE for why a bare line break is not enough.
+_OWN_LINE_RE = re.compile(r"(?:\n[ \t]*\n|\n[ \t]+)[ \t(]*\Z")
+
+
 def boilerplate_spans(text: str) -> list[tuple[int, int]]:
     """Return character spans of wire boilerplate in ``text``: the dateline and a trailing sign-off.
 
@@ -425,7 +446,8 @@ def signoff_spans(text: str, agencies: Iterable[str]) -> list[tuple[int, int]]:
     spans = [m.span() for rx in _CREDIT_RES for m in rx.finditer(text)]
     stripped = text.rstrip(" \t\n.)")
     low = stripped.lower()
-    for name in agencies:
+    # Longest first, so "Thomson Reuters" is the tag rather than "Reuters".
+    for name in sorted(agencies, key=lambda n: (-len(n), n)):
         a = len(stripped) - len(name)
         if a < 0 or not low.endswith(name) or (a > 0 and stripped[a - 1].isalnum()):
             continue
@@ -433,7 +455,12 @@ def signoff_spans(text: str, agencies: Iterable[str]) -> list[tuple[int, int]]:
         # not a story that ends "... told AFP".
         sep = stripped[:a]
         before = sep.rstrip(" \t\n-—–(")
-        if not before or before[-1] in ".!?\"'”’)" or sep[len(before) :].strip():
+        if (
+            not before
+            or before[-1] in ".!?\"'”’)"
+            or sep[len(before) :].strip()
+            or _OWN_LINE_RE.search(sep, max(0, len(sep) - 80))
+        ):
             spans.append((a, len(stripped)))
         break
     return spans
