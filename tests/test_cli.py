@@ -45,12 +45,3 @@ def test_argparse_only_under_the_cli_package():
             if "argparse" in names:
                 outside.append(str(path.relative_to(PACKAGE)))
     assert outside == []
-
-
-def test_no_module_of_the_package_above_800_lines():
-    long = {
-        str(p.relative_to(PACKAGE)): n
-        for p in PACKAGE.rglob("*.py")
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 800
-    }
-    assert long == {}

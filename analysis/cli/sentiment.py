@@ -35,7 +35,8 @@ def register(subparsers) -> None:
         "sentiment",
         help="sentence sentiment of each row",
         description="Read rows from a .jsonl or .csv file and write them back with compound "
-        "(-1..1), positive, negative and neutral, and label (negative, neutral or positive). Every input column comes back as written. "
+        "(-1..1), positive, negative and neutral, and label (negative, neutral or positive). "
+        "Every input column comes back as written. "
         "A row that cannot be read or scored is rejected (listed on stderr as FILE:LINE: "
         "reason) and the others are written; exit 1 when no row could be written. An empty "
         "text scores compound 0, neutral 1. Score one sentence per row (aggregate longer "
