@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import unicodedata
 from array import array
 from collections import Counter
@@ -57,6 +58,29 @@ class _UniqueIds:
         self.taken.add(new)
         _warn(f"{source}: duplicate id {article_id!r} renamed {new!r}")
         return new
+
+
+_DIGITS_RE = re.compile(r"([0-9]+)")
+
+
+def article_order(article_id: str) -> tuple:
+    """The sort key of an article id: plain text order, but runs of digits compare as numbers.
+
+    ``144`` sorts before ``13869`` and ``a2`` before ``a10``; everything else keeps the order of
+    the text (``-0`` and `` 42`` before ``007``, digits before letters). A digit run is keyed
+    ``("0", length, digits)`` and a text run ``(text, 0, "")``: a text run never starts with a
+    digit, so the first item compares the two kinds as their first characters would, and a
+    number is compared by length then digits rather than through ``int`` (no id is too long).
+    The id itself breaks ties (``007`` and ``7``), so the order is total.
+    """
+    chunks = []
+    for i, part in enumerate(_DIGITS_RE.split(article_id)):
+        if i % 2:
+            digits = part.lstrip("0")
+            chunks.append(("0", len(digits), digits))
+        elif part:
+            chunks.append((part, 0, ""))
+    return (tuple(chunks), article_id)
 
 
 def _duplicate_key(text: str) -> bytes:
@@ -136,7 +160,7 @@ class _ArticleTable:
         rows, self.pending = self.pending, []
         if not rows:
             return
-        perm = sorted(range(len(rows)), key=lambda i: rows[i]["article_id"])
+        perm = sorted(range(len(rows)), key=lambda i: article_order(rows[i]["article_id"]))
         rank = [0] * len(rows)
         for r, i in enumerate(perm):
             rank[i] = r
@@ -166,7 +190,9 @@ class _ArticleTable:
 
         self._flush()
         n = len(self.row_ids)
-        self.order = sorted(range(n), key=self.row_ids.__getitem__)
+        keys = [article_order(i) for i in self.row_ids]
+        self.order = sorted(range(n), key=keys.__getitem__)
+        del keys
         # duplicate_of and the column order follow the sorted rows, as load_corpus always did.
         first: dict[bytes, str] = {}
         self.duplicate_of: list[str | None] = [None] * n

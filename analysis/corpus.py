@@ -1,9 +1,12 @@
 """Corpus loading: articles and rejects tables from .txt folders, .jsonl, .csv and .parquet files.
 
 A ``.txt`` file is one article in wire layout (headline line, dateline, paragraphs, trailing agency
-tag); a record of a ``.jsonl``/``.csv``/``.parquet`` file is one article whose ``text`` field is
-emitted unchanged, so character offsets of every feature index into the input. Nothing is
-dropped silently: every input that cannot be read becomes a row of the rejects table.
+tag), with its sub-folder in a ``folder`` column and, when a ``metadata.csv`` in its folder (or
+above) names it, that row's date, outlet and other columns; a record of a
+``.jsonl``/``.csv``/``.parquet`` file is one article whose ``text`` field is emitted unchanged,
+so character offsets of every feature index into the input. Nothing is dropped silently: every
+input that cannot be read (and every ``metadata.csv`` row that cannot be used) becomes a row of
+the rejects table.
 
 This module is the loader's public face; the work is done by :mod:`analysis.wire` (layout),
 :mod:`analysis.inputs` (files), :mod:`analysis.records` (rows), :mod:`analysis.articles` (the
@@ -29,6 +32,7 @@ from analysis.articles import (
     _empty_articles,
     _to_frame,
     _UniqueIds,
+    article_order,
     normalised_text,
 )
 from analysis.inputs import (
@@ -41,10 +45,13 @@ from analysis.inputs import (
 )
 from analysis.records import (
     MAX_NESTING,
+    METADATA_FILE,
     RECORD_BATCH,
+    FileMetadata,
     _article_from_txt,
     _articles_from_records,
     _internal_error,
+    read_folder_metadata,
 )
 from analysis.wire import (
     AGENCIES,
@@ -65,6 +72,7 @@ __all__ = [
     "ARTICLE_COLUMNS",
     "DEFAULT_COLUMNS",
     "MAX_NESTING",
+    "METADATA_FILE",
     "OUTPUT_FOLDER_SKIPPED",
     "OUTPUT_SUFFIXES",
     "RECORD_BATCH",
@@ -73,6 +81,7 @@ __all__ = [
     "Dateline",
     "RejectedInput",
     "WireStructure",
+    "article_order",
     "collect_corpus",
     "count_words",
     "decode_bytes",
@@ -86,6 +95,7 @@ __all__ = [
     "parse_dateline",
     "parse_wire",
     "published_date",
+    "read_folder_metadata",
     "write_jsonl",
     "write_slices",
     "write_table",
@@ -126,15 +136,18 @@ def load_corpus(
         Record column names; by default the first present of ``text``/``body``/``content``,
         ``id``/``article_id``, ``headline``/``title``, ``published``/``date``, and
         ``outlet``/``source``. Every other column passes through as metadata; one named like
-        an output column (``dateline``, ``source``...) comes back as ``input_<name>``.
+        an output column (``dateline``, ``source``...) comes back as ``input_<name>``. The date
+        and outlet options also pick the columns of a folder's ``metadata.csv``.
     progress : bool, optional
         Show a progress bar on stderr; by default when there are many files.
 
     Returns
     -------
     articles : DataFrame
-        One row per article (columns :data:`ARTICLE_COLUMNS` then metadata), sorted by
-        ``article_id``. Exact duplicates are kept and point at the first copy in ``duplicate_of``.
+        One row per article (columns :data:`ARTICLE_COLUMNS`, then ``folder`` for ``.txt``
+        files, metadata and ``published_raw``), sorted by ``article_id`` in natural order
+        (:func:`analysis.articles.article_order`). ``article_id`` is text as given;
+        ``published`` an ISO date text (``YYYY-MM-DD``, no timezone) or None. Exact duplicates are kept and point at the first copy in ``duplicate_of``.
         Every column can be written to Parquet, JSONL and CSV (see :func:`analysis.tables.arrow_safe`).
     rejects : DataFrame
         One row per rejected input with ``source`` (file, with line or row) and ``reason``.
@@ -178,7 +191,9 @@ def iter_corpus(
 def _iter_rows(paths, rejects: list[dict], opts: _Options, progress: bool | None) -> Iterator[dict]:
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    paths = list(paths)
     inputs = list(iter_input_files(paths))
+    inputs, described = _folder_metadata(inputs, {Path(p) for p in paths}, opts, rejects)
     show = progress if progress is not None else len(inputs) >= config.PROGRESS_MIN_ITEMS
     iterator: Iterable = inputs
     if show:
@@ -194,7 +209,7 @@ def _iter_rows(paths, rejects: list[dict], opts: _Options, progress: bool | None
             if path.suffix.lower() == ".txt":
                 with _open_regular(path) as fh:
                     data = fh.read()
-                yield _article_from_txt(path, src, root, data)
+                yield _article_from_txt(path, src, root, data, described.find(path, root))
             else:
                 yield from _articles_from_records(path, src, opts, rejects)
         except RejectedInput as exc:
@@ -203,6 +218,66 @@ def _iter_rows(paths, rejects: list[dict], opts: _Options, progress: bool | None
             rejects.append({"source": src, "reason": f"unreadable: {exc.strerror or exc}"})
         except Exception as exc:  # a bug must not cost the user the other files: report it
             rejects.append({"source": src, "reason": _internal_error(exc)})
+    rejects.extend(described.unused())
+
+
+class _Described:
+    """The ``metadata.csv`` rows of a corpus's folders, found for each ``.txt`` file."""
+
+    def __init__(self) -> None:
+        self.by_folder: dict[Path, tuple[str, dict[str, FileMetadata]]] = {}
+        self.used: set[str] = set()
+
+    def find(self, path: Path, root: Path) -> FileMetadata | None:
+        """The row describing ``path``: from the nearest ``metadata.csv`` (up to ``root``) naming it."""
+        folder = path.parent
+        while True:
+            if folder in self.by_folder:
+                row = self.by_folder[folder][1].get(path.relative_to(folder).as_posix())
+                if row is not None:
+                    self.used.add(row.source)
+                    return row
+            if folder == root or folder == folder.parent or not folder.is_relative_to(root):
+                return None
+            folder = folder.parent
+
+    def unused(self) -> list[dict]:
+        """A reject per row naming no ``.txt`` file of the corpus: its metadata was not used."""
+        return [
+            {
+                "source": row.source,
+                "reason": f"row {row.source.rpartition(':')[2]}: no .txt file {name!r} beside "
+                f"{src}; the row is not used",
+            }
+            for src, rows in self.by_folder.values()
+            for name, row in rows.items()
+            if row.source not in self.used
+        ]
+
+
+def _folder_metadata(inputs: list, given: set[Path], opts: _Options, rejects: list[dict]):
+    """Split the ``metadata.csv`` files found in walked folders from the corpus inputs.
+
+    A ``metadata.csv`` given by name is a corpus file like any ``.csv``; one found in a folder
+    describes the ``.txt`` files below it (see :func:`analysis.records.read_folder_metadata`).
+    """
+    described = _Described()
+    corpus = []
+    for path, problem, root in inputs:
+        if path.name != METADATA_FILE or path in given:
+            corpus.append((path, problem, root))
+            continue
+        src = display_path(path)
+        if problem:
+            rejects.append({"source": src, "reason": problem})
+            continue
+        try:
+            described.by_folder[path.parent] = (src, read_folder_metadata(path, src, opts, rejects))
+        except RejectedInput as exc:
+            rejects.append({"source": src, "reason": f"{exc}; its metadata is not used"})
+        except OSError as exc:
+            rejects.append({"source": src, "reason": f"unreadable: {exc.strerror or exc}"})
+    return corpus, described
 
 
 def _reject_order(reject: dict) -> tuple[str, int]:

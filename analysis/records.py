@@ -38,7 +38,9 @@ def _internal_error(exc: Exception) -> str:
     return f"internal error ({type(exc).__name__}: {exc}); please report it"
 
 
-def _article_from_txt(path: Path, src: str, root: Path, data: bytes) -> dict:
+def _article_from_txt(
+    path: Path, src: str, root: Path, data: bytes, described: FileMetadata | None = None
+) -> dict:
     text, encoding = decode_bytes(data)
     wire = parse_wire(text, detect_headline=True)
     if not wire.paragraphs:
@@ -46,7 +48,113 @@ def _article_from_txt(path: Path, src: str, root: Path, data: bytes) -> dict:
     rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
     article_id = display_path(rel.with_suffix("").as_posix())
     body = "\n\n".join(wire.paragraphs)
-    return _row(article_id, src, body, wire, encoding, headline=wire.headline)
+    # The sub-folder is often the only label a folder corpus has (BBC's categories): a column.
+    folder = display_path(rel.parent.as_posix()) if rel.parent != Path(".") else None
+    metadata = {"folder": folder}
+    if described is None:
+        return _row(
+            article_id, src, body, wire, encoding, headline=wire.headline, metadata=metadata
+        )
+    metadata.update(described.metadata)
+    row = _row(
+        article_id,
+        src,
+        body,
+        wire,
+        encoding,
+        headline=wire.headline,
+        metadata_date=described.date,
+        outlet=described.outlet,
+        metadata=metadata,
+    )
+    if described.has_date:
+        row["published_raw"] = described.date
+    return row
+
+
+#: The name of the file that describes the ``.txt`` files of its folder (one row per file).
+METADATA_FILE = "metadata.csv"
+#: Columns of a metadata file naming the ``.txt`` file a row describes, in order of preference.
+METADATA_KEYS = ("file", "filename")
+
+
+class FileMetadata:
+    """One row of a folder's ``metadata.csv``: the date, outlet and other columns of one file."""
+
+    __slots__ = ("date", "has_date", "metadata", "outlet", "source")
+
+    def __init__(self, source: str, date, has_date: bool, outlet, metadata: dict) -> None:
+        self.source, self.date, self.has_date = source, date, has_date
+        self.outlet, self.metadata = outlet, metadata
+
+
+def read_folder_metadata(
+    path: Path, src: str, opts, rejects: list[dict]
+) -> dict[str, FileMetadata]:
+    """The rows of a folder's ``metadata.csv``, by the file name (below its folder) they describe.
+
+    The file name column is ``file`` (or ``filename``); the date and outlet columns are picked
+    like a record's (``--date-column``, ``--outlet-column``, else ``published``/``date``... and
+    ``outlet``/``source``...); every other column passes through as metadata, under
+    ``input_<name>`` when named like an output column. Bad rows (and a row repeating a file) are
+    appended to ``rejects`` with their row and line; a file that cannot be used at all raises
+    :class:`RejectedInput`.
+    """
+    described: dict[str, FileMetadata] = {}
+    rows: dict[str, int] = {}
+    chosen = None
+    for location, rec, _encoding, _literals in _iter_csv(path, src, rejects):
+        row = location.split()[-1]
+        if chosen is None:
+            columns = list(rec)
+            key = next((c for c in METADATA_KEYS if c in columns), None)
+            if key is None:
+                raise RejectedInput(
+                    f"no {METADATA_KEYS[0]!r} column naming the .txt files it describes "
+                    f"(columns are: {', '.join(columns)})"
+                )
+            chosen = {
+                "key": key,
+                "date": _pick(columns, opts.date_column, "date_column"),
+                "outlet": _pick(columns, opts.outlet_column, "outlet_column"),
+            }
+        name = rec[chosen["key"]].strip().replace("\\", "/")
+        if not name:
+            rejects.append(
+                {"source": f"{src}:{row}", "reason": f"{location}: no file name in the row"}
+            )
+            continue
+        if name in rows:
+            rejects.append(
+                {
+                    "source": f"{src}:{row}",
+                    "reason": f"{location}: file {name!r} already described in row {rows[name]}; "
+                    "this row is not used",
+                }
+            )
+            continue
+        rows[name] = int(row)
+        date_col, outlet_col = chosen["date"], chosen["outlet"]
+        metadata = {}
+        for column, value in rec.items():
+            if column in (chosen["key"], date_col, outlet_col):
+                continue
+            if column in _OUTPUT_NAMES or column == "folder":
+                column = "input_" + column
+                while column in rec or column in _OUTPUT_NAMES:
+                    column = "input_" + column
+            metadata[column] = value
+        date = rec[date_col] if date_col else None
+        described[name] = FileMetadata(
+            f"{src}:{row}",
+            None if _blank(date) else date,
+            date_col is not None,
+            _text_value(rec[outlet_col]) if outlet_col else None,
+            metadata,
+        )
+    if chosen is None:
+        raise RejectedInput("no rows (a header naming a file column, then one row per file)")
+    return described
 
 
 def _row(

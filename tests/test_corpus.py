@@ -16,8 +16,10 @@ import pytest
 from analysis.cli import main
 from analysis.corpus import (
     RejectedInput,
+    article_order,
     count_words,
     decode_bytes,
+    display_path,
     iter_corpus,
     load_corpus,
     paragraph_spans,
@@ -276,7 +278,7 @@ def messy_folder(tmp_path, seed_path):
 def test_mixed_folder(messy_folder):
     articles, rejects = load_corpus([messy_folder, messy_folder / "missing.jsonl"])
     ids = list(articles["article_id"])
-    assert ids == sorted(ids)
+    assert ids == sorted(ids, key=article_order)
     assert set(ids) == {"wire/seed", "wire/deep/cp", "wire/bom16", "1_1", "7", "007", "p1"}
     by_id = articles.set_index("article_id")
     assert by_id.loc["wire/deep/cp", "encoding"] == "cp1252"
@@ -836,3 +838,156 @@ def test_cli_nothing_loads_names_the_inputs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"rejected: {tmp_path / 'a.jsonl'}:1: line 1: invalid JSON" in err
     assert f"error: no article loaded from {tmp_path / 'a.jsonl'}, {tmp_path / 'missing'}" in err
+
+
+# --- metadata as the user has it: folders, metadata.csv, ids ------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FOLDER_META = FIXTURES / "folder_meta"
+
+
+def _values(column) -> list:
+    """A column as a list, missing values (NaN in pandas' str dtype) as None."""
+    return [None if pd.isna(v) else v for v in column]
+
+
+def test_sub_folder_is_a_column_and_metadata_csv_describes_the_files():
+    articles, rejects = load_corpus(FOLDER_META)
+    assert list(articles["article_id"]) == ["politics/001", "politics/144", "sport/13869", "top"]
+    by_id = articles.set_index("article_id")
+    assert _values(by_id["folder"]) == ["politics", "politics", "sport", None]
+    assert _values(by_id["published"]) == ["2024-03-05", "2024-03-08", "2024-03-09", None]
+    assert _values(by_id["published_raw"]) == ["2024-03-05", "2024-03-08", "2024-03-09", None]
+    assert _values(by_id["outlet"]) == ["Daily Post", "Evening News", None, None]
+    assert _values(by_id["section"]) == ["local", "national", "sport", None]
+    # metadata.csv's own dateline column is kept beside the one parsed from the text.
+    assert by_id.loc["politics/001", "input_dateline"] == "CITY HALL"
+    assert pd.isna(by_id.loc["politics/001", "dateline"])
+    # The row naming a file that is not there is listed, with the file and row.
+    assert rejects["source"].tolist() == [f"{display_path(FOLDER_META / 'metadata.csv')}:5"]
+    assert "no .txt file 'sport/missing.txt'" in rejects.loc[0, "reason"]
+
+
+def test_iter_corpus_reads_folder_metadata_like_load_corpus():
+    rejects: list[dict] = []
+    streamed = {r["article_id"]: r for r in iter_corpus(FOLDER_META, rejects=rejects)}
+    articles, table_rejects = load_corpus(FOLDER_META)
+    assert set(streamed) == set(articles["article_id"])
+    for row in articles.to_dict("records"):
+        for column in ("published", "folder", "outlet", "section"):
+            assert _values([streamed[row["article_id"]].get(column)]) == _values([row[column]])
+    assert [r["source"] for r in rejects] == table_rejects["source"].tolist()
+
+
+def test_metadata_csv_date_column_option(tmp_path):
+    (tmp_path / "a.txt").write_text("Headline\n\nBody of the story.", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("file,when,date\na.txt,2020-01-02,1999-12-31\n")
+    articles, rejects = load_corpus(tmp_path, date_column="when")
+    assert rejects.empty
+    assert articles.loc[0, "published"] == "2020-01-02"
+    assert articles.loc[0, "date"] == "1999-12-31"  # the unused date column passes through
+
+
+def test_bad_metadata_csv_row_is_rejected_with_its_line_and_the_files_load():
+    folder = FIXTURES / "folder_meta_bad"
+    articles, rejects = load_corpus(folder)
+    assert articles["article_id"].tolist() == ["a", "b"]
+    assert _values(articles["published"]) == ["2024-03-05", None]
+    assert rejects["source"].tolist() == [f"{display_path(folder / 'metadata.csv')}:3"]
+    assert "row 3 (line 3): unreadable CSV" in rejects.loc[0, "reason"]
+
+
+def test_metadata_csv_without_file_column_is_rejected_whole():
+    folder = FIXTURES / "folder_meta_nokey"
+    articles, rejects = load_corpus(folder)
+    assert articles["article_id"].tolist() == ["a"]
+    assert pd.isna(articles.loc[0, "published"])
+    assert rejects["source"].tolist() == [display_path(folder / "metadata.csv")]
+    assert "no 'file' column" in rejects.loc[0, "reason"]
+    assert "columns are: name, date" in rejects.loc[0, "reason"]
+
+
+def test_metadata_csv_naming_a_file_twice(tmp_path):
+    (tmp_path / "a.txt").write_text("Headline\n\nBody of the story.", encoding="utf-8")
+    (tmp_path / "metadata.csv").write_text("file,date\na.txt,2020-01-02\na.txt,2021-05-06\n")
+    articles, rejects = load_corpus(tmp_path)
+    assert articles.loc[0, "published"] == "2020-01-02"
+    assert rejects["source"].tolist() == [f"{display_path(tmp_path / 'metadata.csv')}:3"]
+    assert "already described in row 2" in rejects.loc[0, "reason"]
+
+
+def test_metadata_csv_given_by_name_is_a_corpus_file():
+    articles, rejects = load_corpus(FOLDER_META / "metadata.csv")
+    assert articles.empty
+    assert "no text column" in rejects.loc[0, "reason"]
+
+
+def test_integer_ids_sort_naturally_and_merge_back():
+    articles, rejects = load_corpus(LOADER_FIXTURES / "int_ids.jsonl")
+    assert rejects.empty
+    assert articles["article_id"].tolist() == ["2", "144", "13869", "14881"]
+    # The documented merge back onto the user's integer ids.
+    theirs = pd.DataFrame({"id": [144, 2, 14881, 13869], "label": ["b", "a", "d", "c"]})
+    merged = theirs.merge(articles.assign(id=articles["article_id"].astype("int64")), on="id")
+    assert dict(zip(merged["label"], merged["text"].str[:5], strict=True)) == {
+        "b": "The c",
+        "a": "Rain ",
+        "d": "Price",
+        "c": "Talks",
+    }
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["13869", "144", "14881"], ["144", "13869", "14881"]),
+        (["a10", "a2", "b1"], ["a2", "a10", "b1"]),
+        # Everything but digit runs keeps the text order: punctuation before digits, letters after.
+        (["x", "-0", " 42", "007", "7"], [" 42", "-0", "007", "7", "x"]),
+        (["9" * 5000, "8" * 5001], ["9" * 5000, "8" * 5001]),  # longer than int() reads
+    ],
+)
+def test_article_order(ids, expected):
+    assert sorted(ids, key=article_order) == expected
+
+
+@pytest.mark.parametrize("command", ["load", "extract", "topics", "stories", "search"])
+def test_every_corpus_command_takes_the_column_options(command):
+    from analysis.cli import build_parser
+
+    extra = {"extract": ["-o", "out"], "topics": ["-o", "out"], "stories": ["-o", "s.csv"]}
+    argv = [command, "corpus.csv", *(["QUERY"] if command == "search" else [])]
+    options = ["--text-column", "t", "--id-column", "i", "--headline-column", "h"]
+    options += ["--date-column", "d", "--outlet-column", "o"]
+    args = build_parser().parse_args([*argv, *extra.get(command, []), *options])
+    assert (args.text_column, args.id_column, args.date_column) == ("t", "i", "d")
+    assert (args.headline_column, args.outlet_column) == ("h", "o")
+
+
+def test_topics_command_uses_the_column_options(tmp_path):
+    path = tmp_path / "c.csv"
+    rows = [
+        f"k{i},{'markets shares prices trade bank' if i % 2 else 'football match goals team cup'}"
+        for i in range(12)
+    ]
+    path.write_text("key,body\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "topics"
+    assert (
+        main(
+            [
+                "topics",
+                str(path),
+                "-o",
+                str(out),
+                "--k",
+                "2",
+                "--text-column",
+                "body",
+                "--id-column",
+                "key",
+            ]
+        )
+        == 0
+    )
+    doc_topics = pd.read_csv(out / "doc_topics.csv", dtype={"article_id": str})
+    assert set(doc_topics["article_id"]) == {f"k{i}" for i in range(12)}

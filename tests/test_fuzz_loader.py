@@ -29,7 +29,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.corpus import iter_corpus, load_corpus, paragraph_spans, write_table
+from analysis.corpus import (
+    article_order,
+    iter_corpus,
+    load_corpus,
+    paragraph_spans,
+    write_table,
+)
 
 # --- strategies ---------------------------------------------------------------------------------
 
@@ -265,7 +271,7 @@ def _check_accounting(expected: dict, articles: pd.DataFrame, rejects: pd.DataFr
 
 def _check_articles(articles: pd.DataFrame) -> None:
     assert articles["article_id"].is_unique
-    assert list(articles["article_id"]) == sorted(articles["article_id"])
+    assert list(articles["article_id"]) == sorted(articles["article_id"], key=article_order)
     for column in articles.columns:
         column.encode("utf-8")
         for value in articles[column]:

@@ -16,7 +16,9 @@ from analysis.cli import CLIError
 
 def add_column_options(parser: argparse.ArgumentParser) -> None:
     """Add the record column options shared by every command that reads a corpus."""
-    group = parser.add_argument_group("record columns (.jsonl, .csv, .parquet)")
+    group = parser.add_argument_group(
+        "record columns (.jsonl, .csv, .parquet; date and outlet of a folder's metadata.csv)"
+    )
     for option, names in config.DEFAULT_COLUMNS.items():
         flag = "--" + option.replace("_", "-")
         group.add_argument(

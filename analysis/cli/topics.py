@@ -84,6 +84,9 @@ def register(subparsers) -> None:
     scale.add_argument(
         "--workers", type=int, default=None, help="extraction processes (default: all cores)"
     )
+    from analysis.cli.common import add_column_options
+
+    add_column_options(p)
     p.set_defaults(func=_run)
 
 
@@ -102,14 +105,14 @@ def _model_from_args(args):
 
 
 def _run(args) -> int:
-    from analysis.cli.common import load_or_fail
+    from analysis.cli.common import column_options, load_or_fail
     from analysis.topics import write_outputs
 
     if not args.paths and not args.store:
         raise CLIError("topics: give corpus PATHs or --store DIR")
     if args.stream or args.store:
         return _run_stream(args)
-    articles, _ = load_or_fail(args.paths)
+    articles, _ = load_or_fail(args.paths, **column_options(args))
     print(f"topics: {len(articles)} articles, k={args.k}, method={args.method}", file=sys.stderr)
     model = _model_from_args(args)
     try:
@@ -128,7 +131,7 @@ def _run(args) -> int:
     return 0
 
 
-def _whitespace_batches(paths, part_size: int, rejects: list[dict]):
+def _whitespace_batches(paths, part_size: int, rejects: list[dict], columns: dict):
     """Batches of articles (article_id, text) read straight from the files, for pre-tokenised input."""
     import pandas as pd
 
@@ -137,7 +140,7 @@ def _whitespace_batches(paths, part_size: int, rejects: list[dict]):
     def batches():
         rejects.clear()
         rows: list[dict] = []
-        for art in iter_corpus(paths, rejects=rejects):
+        for art in iter_corpus(paths, rejects=rejects, **columns):
             rows.append({"article_id": art["article_id"], "text": art["text"] or ""})
             if len(rows) >= part_size:
                 yield pd.DataFrame(rows)
@@ -152,7 +155,7 @@ def _run_stream(args) -> int:
     """``topics --stream``: extract terms through the feature store and fit batch by batch."""
     import pandas as pd
 
-    from analysis.cli.common import report_rejects
+    from analysis.cli.common import column_options, report_rejects
     from analysis.corpus import iter_corpus
     from analysis.store import DEFAULT_CHUNK_SIZE, extract_corpus
     from analysis.topics import store_batches, write_outputs
@@ -167,12 +170,14 @@ def _run_stream(args) -> int:
             if args.tokens == "whitespace":
                 if not args.paths:
                     raise CLIError(f"{args.store}: --tokens whitespace reads PATHs, not a store")
-                batches = _whitespace_batches(args.paths, args.part_size, rejects)
+                batches = _whitespace_batches(
+                    args.paths, args.part_size, rejects, column_options(args)
+                )
             else:
                 store = Path(args.store) if args.store else Path(scratch) / "store"
                 if args.paths:
                     summary = extract_corpus(
-                        iter_corpus(args.paths, rejects=rejects),
+                        iter_corpus(args.paths, rejects=rejects, **column_options(args)),
                         store,
                         rejects=rejects,
                         workers=args.workers,
