@@ -534,10 +534,8 @@ def _article_rows(articles) -> tuple[Iterator[dict], int | None]:
 
 def _write_actors(tmp: Path) -> None:
     """The corpus-level actors table, from the mentions and articles just written."""
-    try:
-        from analysis.entities import actor_table
-    except ImportError:
-        return
+    from analysis.entities import actor_table
+
     mentions = tmp / "mentions.parquet"
     if not mentions.exists():
         return

@@ -17,7 +17,7 @@ from analysis.lexicon import (
 )
 from analysis.lexicon import CORE_REPORTING_VERBS as REPORTING_VERBS
 from analysis.lexicon import TERM_ENTITY_LABELS as ENTITY_LABELS
-from analysis.wire import boilerplate_spans, paragraph_spans
+from analysis.wire import layout_spans, paragraph_spans
 
 #: Parts of speech kept as single-lemma terms.
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
@@ -120,6 +120,7 @@ def term_spans(
     phrases: bool = True,
     reporting_verbs: bool = False,
     max_phrase_len: int = 4,
+    skip: Sequence[tuple[int, int]] | None = None,
 ) -> Iterator[tuple[int, int, str, bool]]:
     """Yield the topic terms of a spaCy ``Doc`` as ``(start, end, term, is_actor)`` in text order.
 
@@ -138,6 +139,9 @@ def term_spans(
         Keep verbs of attribution ("say", "tell"); dropped by default.
     max_phrase_len : int
         Longest noun phrase joined, in words.
+    skip : sequence of (int, int), optional
+        Character spans that hold no terms (wire layout). Default: :func:`analysis.wire.layout_spans`
+        of the text, the loader's dateline and the sign-offs.
 
     Yields
     ------
@@ -147,7 +151,8 @@ def term_spans(
         organisation, place or group).
     """
     stopwords = _stopwords(doc.lang_)
-    skip = boilerplate_spans(doc.text)
+    if skip is None:
+        skip = layout_spans(doc.text)
     used = [False] * len(doc)
 
     def in_skip(tok) -> bool:
@@ -246,7 +251,13 @@ def extract_terms(doc, article) -> list[dict]:
         }
         for i in range(len(spans))
     ]
-    for start, end, term, is_actor in term_spans(doc):
+    # The loader already read the dateline: skip what it found rather than reading it again.
+    # (an article that never went through the loader has no such field: read it then).
+    dateline = article.get("dateline_text")
+    if "dateline_text" in article and not isinstance(dateline, str):
+        dateline = ""
+    skip = layout_spans(doc.text, dateline)
+    for start, end, term, is_actor in term_spans(doc, skip=skip):
         row = rows[max(0, bisect_right(starts, start) - 1)]
         row["terms"].append(term)
         row["starts"].append(start)

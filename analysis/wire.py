@@ -1,8 +1,8 @@
 """Wire layout: paragraphs, headline, dateline, agency tag, sign-off and credits of a story.
 
 The one home of the layout rules: the loader (:mod:`analysis.corpus`) reads a story's
-structure with :func:`parse_wire`, topic terms skip :func:`boilerplate_spans`, and entity
-mentions skip :func:`signoff_spans`. Nothing here needs pandas until :func:`published_date`
+structure with :func:`parse_wire`; topic terms skip :func:`layout_spans` (the loader's dateline
+and the sign-offs) and entity mentions skip :func:`signoff_spans`. Nothing here needs pandas until :func:`published_date`
 is called, so importing :func:`paragraph_spans` is cheap.
 """
 
@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from analysis.lexicon import AGENCIES, MONTHS
+from analysis.lexicon import AGENCIES, AGENCY_NAMES, MONTHS
 
 __all__ = [
     "AGENCIES",
     "Dateline",
     "WireStructure",
-    "boilerplate_spans",
     "count_words",
+    "layout_spans",
     "normalise_newlines",
     "paragraph_spans",
     "parse_dateline",
@@ -359,30 +359,11 @@ def _parse_date(value) -> pd.Timestamp | None:  # noqa: F821 - pandas is importe
     return None if pd.isna(ts) else ts
 
 
-# --- boilerplate inside a story's text ------------------------------------------------------------
+# --- layout inside a story's text ----------------------------------------------------------------
 # The loader keeps a record's text unchanged (offsets index into the input), so features skip
-# the layout's boilerplate by span. The two rules below are older and narrower than
-# parse_dateline / parse_wire and are kept as they are: the terms and mentions tables depend
-# on them.
+# the layout by span. layout_spans gives them the loader's own dateline (parse_wire /
+# parse_dateline) and the entity layer's sign-offs (signoff_spans): one rule for all three.
 
-# A wire dateline at the start of a story: an upper-case place, optional ", Region", optional
-# date and "(Agency)", then ":" or a dash. The first word must be upper case ("ISLAMABAD:",
-# "NEW YORK, March 3 -", "WASHINGTON (Reuters) -") so an ordinary opening sentence never matches.
-_LEADING_DATELINE_RE = re.compile(
-    r"""^\s*
-    [A-Z][A-Z.'\u2019\-]+(?:\s+[A-Z][A-Z.'\u2019\-]+)*       # PLACE in capitals
-    (?:\s*,\s*[A-Z][A-Za-z.]*(?:\s+[A-Za-z.]+){0,2})?         # , Region / , Month
-    (?:\s*,?\s*\d{1,2}(?:\s*,\s*\d{4})?)?                     # day, year
-    (?:\s*\([^)\n]{1,40}\))?                                   # (AFP) / (Nov. 20, 2011)
-    \s*(?::|-{1,2}|\u2013|\u2014)\s""",
-    re.VERBOSE,
-)
-# Sign-offs at the end of a story: "(Reporting by ...; Editing by ...)", "-- AFP", a lone "afp".
-_TRAILING_SIGNOFF_RE = re.compile(
-    r"""(?:\((?:reporting|writing|editing|additional\s+reporting)\b[^)]*\)
-    |(?:--|\u2014)?\s*\b(?:afp|ap|reuters|upi)\b\.?)\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
 # Credits anywhere in a story ("(Reporting by ...)") and a byline opening it ("By Jane Doe").
 _CREDIT_RES = (
     re.compile(r"\((?:[A-Z][a-z]+ )?(?:[Rr]eporting|[Ww]riting|[Ee]diting)\b[^)]*\)"),
@@ -395,36 +376,49 @@ _CREDIT_RES = (
 _OWN_LINE_RE = re.compile(r"(?:\n[ \t]*\n|\n[ \t]+)[ \t(]*\Z")
 
 
-def boilerplate_spans(text: str) -> list[tuple[int, int]]:
-    """Return character spans of wire boilerplate in ``text``: the dateline and a trailing sign-off.
+_LINE_RE = re.compile(r"[^\r\n]+")
+
+
+def layout_spans(text: str, dateline_text: str | None = None) -> list[tuple[int, int]]:
+    """Return character spans of wire layout in ``text`` that are not story: dateline and sign-offs.
 
     Parameters
     ----------
     text : str
-        An article body.
+        An article body, as the loader kept it.
+    dateline_text : str, optional
+        The loader's ``dateline_text`` for this article (``""`` when it found none). Without it
+        the dateline is read with :func:`parse_wire`, the loader's rule, so a text that never
+        went through the loader gets the same span.
 
     Returns
     -------
     list of (int, int)
-        Spans to skip when extracting terms, in text order.
+        The dateline with its separator ("ISLAMABAD:", "BRUSSELS, March 27, Reuter -"), then
+        bylines, credits and a trailing agency tag (:func:`signoff_spans`), in text order.
 
     Examples
     --------
-    >>> boilerplate_spans("ISLAMABAD: Pakistan's army chief left. afp")
-    [(0, 11), (38, 42)]
+    >>> layout_spans("ISLAMABAD: Pakistan's army chief left.\n\nafp")
+    [(0, 10), (40, 43)]
     """
+    if dateline_text is None:
+        found = parse_wire(text, detect_headline=False).dateline
+        dateline_text = found.text if found else ""
     spans = []
-    head = _LEADING_DATELINE_RE.match(text)
-    if head:
-        spans.append((head.start(), head.end()))
-    tail = _TRAILING_SIGNOFF_RE.search(text[-300:])
-    if tail and tail.group(0).strip():
-        offset = max(0, len(text) - 300)
-        start = offset + tail.start()
-        while start < len(text) and text[start].isspace():
-            start += 1
-        spans.append((start, offset + tail.end()))
-    return spans
+    if dateline_text:
+        # The first of the opening lines where the loader's rule reads this dateline.
+        for n, line in enumerate(_LINE_RE.finditer(text)):
+            if n >= 12:
+                break
+            parsed = parse_dateline(line.group())
+            if parsed and parsed.text == dateline_text:
+                lead = len(line.group()) - len(line.group().lstrip())
+                head = line.group()[: parsed.end].rstrip()
+                spans.append((line.start() + lead, line.start() + len(head)))
+                break
+    spans.extend(signoff_spans(text, AGENCY_NAMES))
+    return sorted(spans)
 
 
 def signoff_spans(text: str, agencies: Iterable[str]) -> list[tuple[int, int]]:

@@ -101,11 +101,11 @@ def test_old_import_paths_keep_working():
         parse_wire,
         write_jsonl,
     )
-    from analysis.terms import boilerplate_spans
+    from analysis.terms import layout_spans
 
     assert AGENCIES is lexicon.AGENCIES and Dateline is wire.Dateline
     assert paragraph_spans is wire.paragraph_spans and parse_wire is wire.parse_wire
-    assert boilerplate_spans is wire.boilerplate_spans
+    assert layout_spans is wire.layout_spans
     assert WRITE_BATCH > 0 and callable(decode_bytes) and callable(write_jsonl)
 
 

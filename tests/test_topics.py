@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.terms import boilerplate_spans, doc_terms, normalise_term, term_spans
+from analysis.terms import doc_terms, normalise_term, term_spans
 from analysis.topics import (
     TopicModel,
     _resolve_df,
@@ -26,6 +26,7 @@ from analysis.topics import (
     prevalence,
     topic_label,
 )
+from analysis.wire import layout_spans
 
 
 @pytest.fixture(scope="module")
@@ -115,16 +116,38 @@ def test_resolve_df(n_units, min_df, max_df, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("ISLAMABAD: Pakistan's army chief left.", [(0, 11)]),
-        ("NEW YORK, March 3 - Stocks fell.", [(0, 20)]),
-        ("WASHINGTON (Reuters) - The Senate voted.", [(0, 23)]),
+        ("ISLAMABAD: Pakistan's army chief left.", [(0, 10)]),
+        ("NEW YORK, March 3 - Stocks fell.", [(0, 19)]),
+        ("WASHINGTON (Reuters) - The Senate voted.", [(0, 22)]),
+        ("BRUSSELS, March 27, Reuter - The EC said.\n Reuter", [(0, 28), (43, 49)]),
+        ("Pakistan army chief quits\n\nISLAMABAD: He left.", [(27, 37)]),
         ("Pakistan's army chief left. afp", [(28, 31)]),
         ("He left.\n\n(Reporting by Jane Doe; Editing by Sam Roe)", [(10, 53)]),
         ("Pakistan's army chief left London.", []),
     ],
 )
-def test_boilerplate_spans(text, expected):
-    assert boilerplate_spans(text) == expected
+def test_layout_spans(text, expected):
+    assert layout_spans(text) == expected
+
+
+def test_terms_skip_the_dateline_the_loader_found(nlp):
+    from analysis.terms import extract_terms
+
+    text = "PARIS: Ministers met in Paris on Monday."
+    doc = nlp(text)
+
+    def starts(dateline):
+        article = {"article_id": "a", "text": text, "dateline_text": dateline}
+        return {
+            s: t
+            for row in extract_terms(doc, article)
+            for s, t in zip(row["starts"], row["terms"], strict=True)
+        }
+
+    # The loader read "PARIS:" as the dateline: no term there, the Paris of the story is kept.
+    assert 0 not in starts("PARIS") and starts("PARIS")[24] == "paris"
+    # The loader found no dateline (a record with its own): the opening word is story text.
+    assert starts(None)[0] == "paris"
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,23 @@ def add_column_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def add_row_file_options(parser: argparse.ArgumentParser) -> None:
+    """Add what every per-row command takes: the input ``FILE``, ``-o/--output`` and ``--rejects``."""
+    parser.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.{jsonl,csv}",
+        help="output .jsonl or .csv (written atomically; never the input file)",
+    )
+    parser.add_argument(
+        "--rejects",
+        metavar="FILE.{jsonl,csv}",
+        help="also write the rejected rows here (source, line, end_line, reason)",
+    )
+
+
 def column_options(args: argparse.Namespace) -> dict:
     """The ``load_corpus`` column keyword arguments from parsed command-line ``args``."""
     return {k: getattr(args, k, None) for k in config.DEFAULT_COLUMNS}

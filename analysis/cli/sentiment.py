@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from analysis.cli.common import add_row_file_options
+
 
 def run(args: argparse.Namespace) -> int:
     from analysis.cli.rowfiles import run_rows, text_value
@@ -42,20 +44,8 @@ def register(subparsers) -> None:
         "text scores compound 0, neutral 1. Score one sentence per row (aggregate longer "
         "texts yourself).",
     )
-    p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
+    add_row_file_options(p)
     p.add_argument("--text-column", default="text", help="column holding the text (default text)")
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="FILE.{jsonl,csv}",
-        help="output .jsonl or .csv (written atomically; never the input file)",
-    )
-    p.add_argument(
-        "--rejects",
-        metavar="FILE.{jsonl,csv}",
-        help="also write the rejected rows here (source, line, end_line, reason)",
-    )
     p.add_argument(
         "--rules-only", action="store_true", help="skip the learned model (faster, less accurate)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli.common import positive_int
+from analysis.cli.common import add_row_file_options, positive_int
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,19 +59,7 @@ def register(subparsers) -> None:
         "be read or scored (bad offsets included) is rejected (listed on stderr as FILE:LINE: "
         "reason) and the others are written; exit 1 when no row could be written.",
     )
-    p.add_argument("file", metavar="FILE", help="input .jsonl or .csv")
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="FILE.jsonl",
-        help="output .jsonl (or .csv); written atomically, never the input file",
-    )
-    p.add_argument(
-        "--rejects",
-        metavar="FILE.{jsonl,csv}",
-        help="also write the rejected rows here (source, line, end_line, reason)",
-    )
+    add_row_file_options(p)
     p.add_argument(
         "--batch-size",
         type=positive_int,
