@@ -189,41 +189,89 @@ def feature_store(
     corpus: str | os.PathLike | Iterable[str | os.PathLike],
     *,
     tables: Iterable[str] | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     model: str | None = None,
     progress: bool | None = None,
+    columns: Mapping[str, str | None] | None = None,
 ) -> Path:
     """Return the feature store folder of ``corpus``, extracting what is not cached yet.
 
     The one call a notebook makes: the folder (under the cache directory) is named by the corpus
-    paths and the pipeline version, every article parsed once is read back from the per-article
-    cache, and :func:`read_table` then reads any table from it. The folder is marked as a
-    feature store like any ``extract`` output.
+    paths, the record ``columns`` and the pipeline version, every article parsed once is read back
+    from the per-article cache, and :func:`read_table` then reads any table from it. A store
+    already filled from the same articles (same ids, texts and metadata) is returned as it is,
+    so the notebooks of one report run fill it once. ``workers`` ``None`` or 0 uses every core;
+    ``columns`` are :func:`analysis.corpus.load_corpus`'s column keywords (``text_column`` ...).
     """
+    return fill_feature_store(
+        corpus, tables=tables, workers=workers, model=model, progress=progress, columns=columns
+    )[0]
+
+
+def fill_feature_store(
+    corpus: str | os.PathLike | Iterable[str | os.PathLike],
+    *,
+    tables: Iterable[str] | None = None,
+    workers: int | None = None,
+    model: str | None = None,
+    progress: bool | None = None,
+    columns: Mapping[str, str | None] | None = None,
+) -> tuple[Path, ExtractSummary | None]:
+    """:func:`feature_store`, also returning the run's :class:`ExtractSummary` (``None`` when the
+    store was already filled from the same articles and nothing ran)."""
     from analysis.corpus import load_corpus
 
     paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
     resolved = sorted(str(Path(p).resolve()) for p in paths)
     table_names = tuple(tables) if tables is not None else None
+    chosen = {k: v for k, v in sorted((columns or {}).items()) if v is not None}
     load_pipeline(model)
-    name = hashlib.sha1(
-        json.dumps([resolved, table_names, pipeline_key(model, table_names)]).encode()
-    ).hexdigest()[:16]
+    key = pipeline_key(model, table_names)
+    name = hashlib.sha1(json.dumps([resolved, table_names, key, chosen]).encode()).hexdigest()[:16]
     out = config.CACHE_DIR / "stores" / name
-    articles, rejects = load_corpus(paths)
+    articles, rejects = load_corpus(paths, **chosen)
     if articles.empty:
         raise ValueError(f"no article loaded from {', '.join(resolved)}: {len(rejects)} rejected")
-    extract_corpus(
+    # What the store was filled from: every article column (ids, texts, metadata) and the
+    # rejects, so an edited, added or removed article refills it.
+    state = {
+        "pipeline": key,
+        "articles_sha256": _frame_digest(articles),
+        "rejects_sha256": _frame_digest(rejects),
+    }
+    if _filled_from(out, state):
+        return out, None
+    summary = extract_corpus(
         articles,
         out,
         rejects=rejects,
-        workers=workers,
+        workers=workers or None,
         model=model,
         tables=table_names,
         progress=progress,
         inputs=paths,
     )
-    return out
+    files.write_json(out / STATE_NAME, state)
+    return out, summary
+
+
+#: A feature store's record of what it was filled from (see :func:`fill_feature_store`).
+STATE_NAME = "filled_from.json"
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return hashlib.sha256(json.dumps(list(map(str, frame.columns))).encode()).hexdigest()
+    hashed = pd.util.hash_pandas_object(frame.astype("object").astype(str), index=False)
+    head = json.dumps(list(map(str, frame.columns))).encode()
+    return hashlib.sha256(head + hashed.to_numpy().tobytes()).hexdigest()
+
+
+def _filled_from(out: Path, state: Mapping) -> bool:
+    try:
+        return files.is_output_folder(out) and files.read_json(out / STATE_NAME) == state
+    except (OSError, ValueError):
+        return False
 
 
 def load_pipeline(model: str | None = None):

@@ -22,10 +22,13 @@
 # %% tags=["parameters"]
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
+columns: dict = {}  # record columns of a .jsonl/.csv/.parquet corpus, e.g. {"text_column": "body", "date_column": "pubdate"}
 top_n: int = 15  # rows in the actor, pair and speaker tables and figures
 co_mention_unit: str = "sentence"  # actors count as mentioned together per "sentence" or "article"
 max_table_rows: int = 50  # rows shown in the quote, number, count and date ledgers
-workers: int = 1  # worker processes for articles not parsed yet (the feature store caches parses)
+workers: int = (
+    0  # worker processes for articles not parsed yet; 0 uses every core (parses are cached)
+)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 
 # %%
@@ -33,7 +36,7 @@ dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outl
 from analysis.reports import actors, headline, show, write_summary
 
 # %%
-data = actors.load(corpus, workers=workers, dedupe=dedupe)
+data = actors.load(corpus, workers=workers, dedupe=dedupe, columns=columns)
 
 # %% [markdown]
 # ## What is counted

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cli import CLIError
+from analysis.cli.common import add_column_options, column_options
 
 
 def _assignment(text: str) -> tuple[str, Any]:
@@ -21,6 +22,16 @@ def _assignment(text: str) -> tuple[str, Any]:
         return parse_assignment(text)
     except ParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 for every core; got {text!r}")
+    return value
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -39,6 +50,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     parameters: dict[str, Any] = {}
     for name, value in args.parameters or []:
         parameters[name] = value
+    # --workers and the column options are the notebooks' `workers` and `columns` parameters.
+    if args.workers is not None:
+        parameters["workers"] = args.workers
+    columns = {k: v for k, v in column_options(args).items() if v is not None}
+    if columns:
+        parameters["columns"] = {**parameters.get("columns", {}), **columns}
     try:
         if args.list:
             notebooks = discover(args.notebooks)
@@ -110,4 +127,12 @@ def register(subparsers) -> None:
         help="folder of report notebooks (default notebooks/)",
     )
     p.add_argument("--force", action="store_true", help="execute every notebook, reuse nothing")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="processes that parse the corpus, once for every notebook (default 0: every core)",
+    )
+    add_column_options(p)
     p.set_defaults(func=_cmd_report)

@@ -8,7 +8,7 @@ the quote ledger, and the numbers, event counts and dates, each row traced to it
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import escape_markdown
 from analysis.reports.sections import ReportData, Section, load_report_data
@@ -38,11 +38,12 @@ LEDGER_CHARS = 400
 def load(
     corpus: str | os.PathLike | Sequence[str | os.PathLike],
     *,
-    workers: int | None = 1,
+    workers: int | None = None,
     dedupe: str = "none",
+    columns: Mapping[str, str | None] | None = None,
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe)
+    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe, columns=columns)
 
 
 # --- derived tables, computed once per corpus ---------------------------------------------------

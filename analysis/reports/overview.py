@@ -8,7 +8,7 @@ so nothing is parsed.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import escape_markdown
 from analysis.reports.sections import ReportData, Section, load_report_data
@@ -19,14 +19,19 @@ ARTICLE_COLUMNS = ["article_id", "headline", "dateline", "agency", "published", 
 
 
 def load(
-    corpus: str | os.PathLike | Sequence[str | os.PathLike], *, dedupe: str = "none"
+    corpus: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    dedupe: str = "none",
+    columns: Mapping[str, str | None] | None = None,
 ) -> ReportData:
     """Load the corpus with the loader: ``articles``, ``rejects`` and ``stories``, nothing parsed.
 
     ``dedupe="story"`` keeps one article per story (see
     :func:`~analysis.reports.sections.load_report_data`).
     """
-    return load_report_data(corpus, loader=True, dedupe=dedupe, tables=("stories",))
+    return load_report_data(
+        corpus, loader=True, dedupe=dedupe, tables=("stories",), columns=columns
+    )
 
 
 def counts(data: ReportData) -> Section:

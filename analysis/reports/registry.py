@@ -201,6 +201,7 @@ def validate_parameters(notebooks: Sequence[ReportNotebook], parameters: Mapping
             f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"the notebooks take: {', '.join(known) or '(none)'}"
         )
+    _check_shared(parameters)
     for name, value in parameters.items():
         for nb in notebooks:
             p = nb.parameters.get(name)
@@ -211,6 +212,26 @@ def validate_parameters(notebooks: Sequence[ReportNotebook], parameters: Mapping
                 )
 
 
+def _check_shared(parameters: Mapping[str, Any]) -> None:
+    """The parameters every parsing notebook shares: ``workers`` and the record ``columns``."""
+    workers = parameters.get("workers", 0)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise ParameterError(
+            f"-p workers={json.dumps(workers)}: a whole number of processes, 0 for every core"
+        )
+    columns = parameters.get("columns", {})
+    if not isinstance(columns, dict):
+        return  # the kind check names the expected type
+    for key, value in columns.items():
+        if key not in config.DEFAULT_COLUMNS:
+            raise ParameterError(
+                f"-p columns=...: unknown key {key!r}; the keys are "
+                f"{', '.join(config.DEFAULT_COLUMNS)}"
+            )
+        if not isinstance(value, str) or not value:
+            raise ParameterError(f"-p columns=...: {key} must name a column, got {json.dumps(value)}")
+
+
 def _same_kind(type_name: str, value: Any) -> bool:
     if type_name == "bool":
         return isinstance(value, bool)
@@ -218,6 +239,8 @@ def _same_kind(type_name: str, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if type_name == "float":
         return isinstance(value, int | float) and not isinstance(value, bool)
+    if type_name == "dict":
+        return isinstance(value, dict)
     return True
 
 

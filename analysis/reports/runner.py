@@ -207,8 +207,8 @@ def run_reports(
         tmp.mkdir(parents=True)
         files.mark_output_folder(tmp, kind=OUTPUT_KIND)
         jupyter_dir = install_kernel().parent.parent
-        for i, nb in enumerate(notebooks, 1):
-            label = f"[{i}/{len(notebooks)}] {nb.name}"
+        plan = []
+        for nb in notebooks:
             nb_params = notebook_parameters(nb, parameters, corpus_list)
             key = files.digest(
                 {
@@ -219,7 +219,15 @@ def run_reports(
                 }
             )
             prior = previous_entries.get(nb.name)
-            if not force and _reusable(prior, key, out_dir):
+            plan.append((nb, nb_params, key, prior, not force and _reusable(prior, key, out_dir)))
+        # The notebooks that parse (they take `workers`) share one feature store: fill it here,
+        # once, with every core, rather than in the first notebook with its kernel's progress
+        # hidden (the others then read it back as it is).
+        if any(not reuse and nb.takes("workers") for nb, *_, reuse in plan):
+            _fill_store(corpus_list, parameters, stream)
+        for i, (nb, nb_params, key, prior, reuse) in enumerate(plan, 1):
+            label = f"[{i}/{len(notebooks)}] {nb.name}"
+            if reuse:
                 entry = _reuse(nb, prior, out_dir, tmp)
                 print(f"report: {label}: unchanged, reused previous output", file=stream)
             else:
@@ -280,6 +288,38 @@ def run_reports(
         flush=True,
     )
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
+
+
+def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: TextIO) -> None:
+    """Extract the corpus's feature store before the notebooks run, and print the throughput."""
+    from analysis.store import fill_feature_store
+
+    workers = parameters.get("workers") or os.cpu_count() or 1
+    print(f"report: extracting features ({workers} workers)", file=stream, flush=True)
+    t0 = time.perf_counter()
+    try:
+        _, summary = fill_feature_store(
+            corpus,
+            workers=workers,
+            columns=parameters.get("columns") or None,
+            progress=True if stream is sys.stderr and sys.stderr.isatty() else False,
+        )
+    except Exception as exc:  # each notebook then meets it itself and its page shows it
+        if _is_disk_full(exc):
+            raise
+        print(f"report: features not extracted up front: {exc}", file=stream, flush=True)
+        return
+    seconds = time.perf_counter() - t0
+    if summary is None:
+        print(f"report: features: up to date ({seconds:.1f} s)", file=stream, flush=True)
+        return
+    rate = summary.articles / seconds if seconds > 0 else float("inf")
+    print(
+        f"report: features: {summary.articles:,} articles ({summary.parsed:,} parsed, "
+        f"{summary.cached:,} from the cache) in {seconds:.1f} s, {rate:.1f} articles/s",
+        file=stream,
+        flush=True,
+    )
 
 
 def _is_disk_full(exc: BaseException) -> bool:

@@ -106,9 +106,10 @@ def load_report_data(
     tables: Sequence[str] = (),
     *,
     loader: bool = False,
-    workers: int | None = 1,
+    workers: int | None = None,
     options: Mapping[str, Any] | None = None,
     dedupe: str = "none",
+    columns: Mapping[str, str | None] | None = None,
 ) -> ReportData:
     """Load what a report reads: the corpus through the loader, the feature store, or both.
 
@@ -125,13 +126,17 @@ def load_report_data(
         Also read the corpus with :func:`analysis.corpus.load_corpus`, which gives ``articles``
         (as loaded, without a parse) and ``rejects``; these take precedence over the store's.
     workers : int, optional
-        Worker processes for articles not parsed yet.
+        Worker processes for articles not parsed yet; ``None`` or 0 (the default) uses every core.
     options : mapping, optional
         Kept as :attr:`ReportData.options`.
     dedupe : {"none", "story", "outlet"}
         ``"story"`` keeps one article per story (its origin) in every table, so syndicated
         copies count once; ``"outlet"`` one per story and outlet (:func:`analysis.syndication.dedupe`).
         The stories table is ``data["stories"]``; ``options["dedupe_note"]`` says what is counted.
+    columns : mapping, optional
+        Record columns of a ``.jsonl``/``.csv``/``.parquet`` corpus or a folder's ``metadata.csv``:
+        :func:`analysis.corpus.load_corpus`'s keywords (``{"text_column": "body"}``); the
+        ``report`` command's column options fill the notebooks' ``columns`` parameter.
 
     Returns
     -------
@@ -142,14 +147,14 @@ def load_report_data(
     if loader:
         from analysis.corpus import load_corpus
 
-        loaded["articles"], loaded["rejects"] = load_corpus(paths)
+        loaded["articles"], loaded["rejects"] = load_corpus(paths, **dict(columns or {}))
     store = None
     # "stories" needs no parse: it is grouped from the articles (below).
     wanted = [name for name in tables if name not in loaded and name != "stories"]
     if wanted:
         from analysis.store import feature_store, read_table
 
-        store = feature_store(paths, workers=workers, progress=False)
+        store = feature_store(paths, workers=workers or None, progress=False, columns=columns)
         for name in wanted:
             loaded[name] = read_table(store, name)
     options = dict(options or {})

@@ -9,7 +9,7 @@ from the feature store, opened once.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import markdown_code
 from analysis.reports.sections import ReportData, Section, load_report_data
@@ -24,11 +24,12 @@ NEGATIVE_BELOW, POSITIVE_ABOVE = -0.05, 0.05
 def load(
     corpus: str | os.PathLike | Sequence[str | os.PathLike],
     *,
-    workers: int | None = 1,
+    workers: int | None = None,
     dedupe: str = "none",
+    columns: Mapping[str, str | None] | None = None,
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe)
+    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe, columns=columns)
 
 
 # --- derived values, computed once per corpus ---------------------------------------------------

@@ -9,7 +9,7 @@ unless the text is pre-tokenised.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import escape_markdown, markdown_code
 from analysis.reports.sections import ReportData, Section, load_report_data
@@ -24,6 +24,8 @@ def load(
     *,
     tokens: str = "",
     dedupe: str = "none",
+    workers: int | None = None,
+    columns: Mapping[str, str | None] | None = None,
 ) -> ReportData:
     """Load the articles and, unless ``tokens`` is set, their terms from the feature store.
 
@@ -35,10 +37,18 @@ def load(
         ``"whitespace"`` when the text is already tokenised: nothing is parsed. Otherwise the
         store's ``terms`` and ``sentences`` tables are loaded into the in-process term cache
         (:func:`analysis.terms.term_docs_from_store`), so fitting and keyness parse nothing.
+    dedupe, workers, columns
+        As in :func:`~analysis.reports.sections.load_report_data`.
     """
     tables = () if tokens else ("terms", "sentences")
     data = load_report_data(
-        corpus, tables, loader=True, options={"tokens": tokens or None}, dedupe=dedupe
+        corpus,
+        tables,
+        loader=True,
+        options={"tokens": tokens or None},
+        dedupe=dedupe,
+        workers=workers,
+        columns=columns,
     )
     if not tokens:
         from analysis.terms import term_docs_from_store
