@@ -40,17 +40,15 @@ def pipeline_key(model: str | None = None, tables: tuple[str, ...] | None = None
     (:func:`analysis.wire.parse_wire`). Editing anything else (a command, a report, a
     corpus-level analysis) keeps every cached article.
     """
-    import spacy
-
     from analysis import __version__
-    from analysis.nlp import load_nlp, model_name, normalise_for_parse
+    from analysis.nlp import model_name, model_version, normalise_for_parse
     from analysis.store import _parse_each
     from analysis.wire import parse_wire
 
     name = model_name(model)
-    nlp = load_nlp(name)
+    spacy_version, version = model_version(name)
     h = hashlib.sha1()
-    h.update(f"{__version__}|{spacy.__version__}|{name}|{nlp.meta.get('version')}".encode())
+    h.update(f"{__version__}|{spacy_version}|{name}|{version}".encode())
     h.update(
         features.code_key(
             tables, extra_roots=[_parse_each, normalise_for_parse, parse_wire]

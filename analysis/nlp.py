@@ -34,6 +34,28 @@ def model_name(name: str | None = None) -> str:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def model_version(name: str | None = None) -> tuple[str, str | None]:
+    """Return the spaCy version and the pipeline ``name``'s version, loading neither if possible.
+
+    Read from the installed metadata and the pipeline's ``meta.json`` (importing spaCy alone
+    takes about two seconds, which a cache lookup should not pay); a pipeline without a
+    ``meta.json`` where one is expected is loaded to read it.
+    """
+    import importlib.metadata
+    import json
+    from pathlib import Path
+
+    resolved = model_name(name)
+    spacy_version = importlib.metadata.version("spacy")
+    spec = importlib.util.find_spec(resolved) if "/" not in resolved else None
+    folder = Path(spec.origin).parent if spec and spec.origin else Path(resolved)
+    try:
+        return spacy_version, json.loads((folder / "meta.json").read_text("utf-8")).get("version")
+    except (OSError, ValueError):
+        return spacy_version, load_nlp(resolved).meta.get("version")
+
+
 @functools.lru_cache(maxsize=4)
 def load_nlp(name: str | None = None, disable: tuple[str, ...] = ()):
     """Load (once per process) and return the spaCy pipeline ``name`` (see :func:`model_name`)."""

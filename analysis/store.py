@@ -225,7 +225,6 @@ def fill_feature_store(
     resolved = sorted(str(Path(p).resolve()) for p in paths)
     table_names = tuple(tables) if tables is not None else None
     chosen = {k: v for k, v in sorted((columns or {}).items()) if v is not None}
-    load_pipeline(model)
     key = pipeline_key(model, table_names)
     name = hashlib.sha1(json.dumps([resolved, table_names, key, chosen]).encode()).hexdigest()[:16]
     out = config.CACHE_DIR / "stores" / name

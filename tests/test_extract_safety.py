@@ -133,6 +133,32 @@ def test_feature_store_marks_its_folder(tmp_path, seed_path, monkeypatch):
     assert again == store
 
 
+def test_feature_store_is_filled_once_until_an_article_changes(tmp_path, seed_path, monkeypatch):
+    import shutil
+
+    import analysis.store
+
+    monkeypatch.setattr("analysis.config.CACHE_DIR", tmp_path / "cache")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(seed_path, corpus / "a.txt")
+    store, ran = analysis.store.fill_feature_store(corpus, tables=("dates",), progress=False)
+    assert ran is not None and ran.articles == 1
+
+    def no_extract(*args, **kwargs):
+        raise AssertionError("the store was filled from these articles already")
+
+    monkeypatch.setattr(analysis.store, "extract_corpus", no_extract)
+    assert analysis.store.fill_feature_store(corpus, tables=("dates",), progress=False) == (
+        store,
+        None,
+    )
+    # An edited article refills it (here: the guard above fires).
+    (corpus / "a.txt").write_text(seed_path.read_text() + "\n\nOne more paragraph.\n")
+    with pytest.raises(AssertionError, match="filled from these articles"):
+        analysis.store.fill_feature_store(corpus, tables=("dates",), progress=False)
+
+
 # --- 2. over-long articles -----------------------------------------------------------------------
 
 

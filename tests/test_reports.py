@@ -447,6 +447,36 @@ def test_unknown_parameter_is_an_error_before_anything_runs(tmp_path, capsys):
     assert not list(tmp_path.glob(".out.tmp-*"))
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-p", 'columns={"texts": "body"}'], "unknown key 'texts'; the keys are text_column"),
+        (["-p", 'columns={"text_column": 3}'], "text_column must name a column, got 3"),
+        (["-p", "workers=-1"], "0 for every core"),
+        (["-p", "columns=body"], "expects dict"),
+    ],
+)
+def test_shared_parameters_are_checked_before_anything_runs(tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    assert cli.main(["report", "--out", str(out), *argv]) == 2
+    assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_workers_and_column_options_become_the_notebooks_parameters(tmp_path, monkeypatch):
+    import analysis.reports.runner
+
+    seen = {}
+
+    def fake_run(corpus, out, parameters, **kwargs):
+        seen.update(parameters)
+        return analysis.reports.runner.RunResult(out=Path(out), manifest={}, failed=[])
+
+    monkeypatch.setattr(analysis.reports.runner, "run_reports", fake_run)
+    argv = ["report", "--out", str(tmp_path / "o"), "--workers", "1", "--text-column", "body"]
+    assert cli.main([*argv, "-p", 'columns={"date_column": "when"}']) == 0
+    assert seen == {"workers": 1, "columns": {"date_column": "when", "text_column": "body"}}
+
+
 def test_list_prints_every_notebook_with_its_parameters(capsys):
     assert cli.main(["report", "--list"]) == 0
     listing = capsys.readouterr().out

@@ -287,6 +287,7 @@ def run_reports(
         file=stream,
         flush=True,
     )
+    print(f"report: open {_display_path(out_dir / INDEX_NAME)} in a browser", file=stream, flush=True)
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
 
 
