@@ -26,6 +26,7 @@ from analysis.topics.params import (
     STREAM_EPOCHS,
     UNITS,
 )
+from analysis.topics.stopwords import StopWords, as_stop_words, drop_stop_terms
 from analysis.topics.units import (
     _article_mix,
     _normalise_rows,
@@ -109,6 +110,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Passed to :func:`analysis.nlp.parse`.
     verbose : bool
         Report each k of the ``"auto"`` scan on stderr.
+    stop_words : path, list of str, StopWords or None
+        Words and phrases kept out of the topic vocabulary: a stop-word file (one word or
+        phrase a line, ``#`` comments; see :func:`analysis.topics.read_stop_words`) or a list.
+        Entries match terms (lower case, lemmas of ordinary words: write "say", not "said";
+        "prime minister" is the joined term ``prime_minister``; "U.S." is ``united_states``).
+        Applied to the extracted terms, so a feature store's ``terms`` table serves any list.
 
     Attributes
     ----------
@@ -154,6 +161,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         For ``n_topics="auto"``: k, npmi, diversity, quality per k tried.
     stability_ : numpy.ndarray or None
         After :meth:`align_to`: each topic's similarity with its match in the reference.
+    stop_words_ : StopWords
+        The stop terms applied and the files they were read from (in :meth:`metrics`).
     """
 
     def __init__(
@@ -179,6 +188,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         n_process: int = 1,
         batch_size: int = 64,
         verbose: bool = False,
+        stop_words=None,
     ):
         self.n_topics = n_topics
         self.method = method
@@ -200,6 +210,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.n_process = n_process
         self.batch_size = batch_size
         self.verbose = verbose
+        self.stop_words = stop_words
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -274,9 +285,23 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- units and terms ---------------------------------------------------------------------
 
+    def _read_stop_words(self) -> StopWords:
+        """Read ``stop_words`` into ``stop_words_`` (at the start of a fit); return it."""
+        self.stop_words_ = as_stop_words(self.stop_words)
+        return self.stop_words_
+
+    def _stop_terms(self) -> frozenset[str]:
+        """The user's stop terms of the fit (none before one)."""
+        stop = getattr(self, "stop_words_", None)
+        return stop.terms if stop is not None else frozenset()
+
+    def _split_stopwords(self) -> frozenset[str]:
+        """Words dropped when a joined phrase is split: spaCy's stop words and the user's."""
+        return _stopwords("en") | self._stop_terms()
+
     def _units(self, X):
-        """Return (article ids, unit term lists, units table)."""
-        return make_units(
+        """Return (article ids, unit term lists without the user's stop terms, units table)."""
+        ids, units, table = make_units(
             X,
             unit=self.unit,
             tokens=self.tokens,
@@ -284,6 +309,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
             batch_size=self.batch_size,
             n_process=self.n_process,
         )
+        stop = self._stop_terms()
+        if stop:
+            units = drop_stop_terms(units, stop, tokens=self.tokens)
+            table = table.assign(n_terms=[len(u) for u in units])
+        return ids, units, table
 
     def _actor_counts(self, X):
         """Return (times tagged as an actor, times seen) per term of ``X``."""
@@ -334,12 +364,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self, fitted.
         """
         self._check_params()
+        self._read_stop_words()
         ids, units, table = self._units(X)
         if not units:
             raise ValueError("no articles to fit topics on")
         vec = self._make_vectorizer()
         if self.tokens != "whitespace":
-            units = _split_rare_phrases(units, _phrase_min_count(vec, len(units)), _stopwords("en"))
+            units = _split_rare_phrases(
+                units, _phrase_min_count(vec, len(units)), self._split_stopwords()
+            )
         matrix = vec.fit_transform(units)
         vocabulary = vec.get_feature_names_out()
         sample = self._coherence_sample(units)
@@ -577,7 +610,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             vocab = getattr(self.vectorizer_, "vocabulary_", None)
             if vocab is None:
                 vocab = set(self.vocabulary_)
-            units = _split_unknown_phrases(units, vocab, _stopwords("en"))
+            units = _split_unknown_phrases(units, vocab, self._split_stopwords())
         matrix = self.vectorizer_.transform(units)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -688,6 +721,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 for r in table.itertuples()
             ],
         }
+        stop = getattr(self, "stop_words_", None)
+        if stop is not None and (stop.terms or stop.files):
+            # Only when stop words were applied: the metrics of a run without stay as they were.
+            out["stop_words"] = {"files": list(stop.files), "n_terms": len(stop.terms)}
         if self.k_scores_ is not None:
             out["k_scores"] = [
                 {k: _json_float(v) if k != "k" else int(v) for k, v in row.items()}
