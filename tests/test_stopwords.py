@@ -198,3 +198,18 @@ def test_cli_bad_stop_word_file_fails_naming_it(tmp_path, corpus, capsys):
     assert not (tmp_path / "out" / "topics.csv").exists()
     assert _topics(corpus, tmp_path / "out", "--stop-words", str(tmp_path / "nope.txt")) == 1
     assert "nope.txt" in capsys.readouterr().err
+
+
+def test_keyness_leaves_stop_words_out_of_rows_and_totals():
+    from scipy.stats import chi2_contingency
+
+    from analysis.topics import keyness
+
+    # "said" is 50 of the target's 150 terms; without it "a" is 10 of 100 against 2 of 100.
+    target = [["a"] * 10 + ["z"] * 90 + ["said"] * 50]
+    reference = [["a"] * 2 + ["z"] * 98]
+    key = keyness(target, reference, min_count=1, stop_words=["said"]).set_index("term")
+    assert "said" not in key.index
+    by_hand = chi2_contingency([[10, 90], [2, 98]], correction=False, lambda_="log-likelihood")
+    assert key.loc["a", "log_likelihood"] == pytest.approx(by_hand.statistic)
+    assert key.loc["a", "per_10k_target"] == pytest.approx(1000)

@@ -7,7 +7,8 @@ The package's modules, each one concern:
 - :mod:`~analysis.topics.vectorizer`: :class:`TermVectorizer`, the default vectorizer;
 - :mod:`~analysis.topics.estimators`: the default factorisations the ``method`` shortcut names;
 - :mod:`~analysis.topics.units`: articles in any accepted form cut into units of terms;
-- :mod:`~analysis.topics.coherence`: :func:`npmi`, :func:`diversity`, :func:`term_uniqueness`;
+- :mod:`~analysis.topics.coherence`: :func:`npmi`, :func:`diversity`, :func:`term_uniqueness`,
+  :func:`term_scores`;
 - :mod:`~analysis.topics.labels`: :func:`topic_label`, and terms shown as the text writes them;
 - :mod:`~analysis.topics.stopwords`: a user's stop words (:func:`read_stop_words`);
 - :mod:`~analysis.topics.stream`: :func:`store_batches` and the passes of ``fit_stream``;
@@ -39,7 +40,7 @@ _EXPORTS: dict[str, str] = {
     "topic_label": "analysis.topics.labels",
     "display_forms": "analysis.topics.labels",
     "count_surface_forms": "analysis.topics.labels",
-    "term_scores": "analysis.topics.model",
+    "term_scores": "analysis.topics.coherence",
     "TermVectorizer": "analysis.topics.vectorizer",
     # quality
     "npmi": "analysis.topics.coherence",

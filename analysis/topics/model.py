@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from analysis.terms import _stopwords, term_docs
 from analysis.topics import stream
-from analysis.topics.coherence import diversity, npmi, term_uniqueness
+from analysis.topics.coherence import diversity, npmi, term_scores, term_uniqueness
 from analysis.topics.estimators import method_estimator, stream_estimator, streamed_method
 from analysis.topics.labels import count_surface_forms, display_forms, topic_label
 from analysis.topics.params import (
@@ -26,7 +26,7 @@ from analysis.topics.params import (
     STREAM_EPOCHS,
     UNITS,
 )
-from analysis.topics.stopwords import StopWords, as_stop_words, drop_stop_terms
+from analysis.topics.stopwords import StopWords, as_stop_words
 from analysis.topics.units import (
     _article_mix,
     _normalise_rows,
@@ -111,11 +111,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
     verbose : bool
         Report each k of the ``"auto"`` scan on stderr.
     stop_words : path, list of str, StopWords or None
-        Words and phrases kept out of the topic vocabulary: a stop-word file (one word or
-        phrase a line, ``#`` comments; see :func:`analysis.topics.read_stop_words`) or a list.
-        Entries match terms (lower case, lemmas of ordinary words: write "say", not "said";
-        "prime minister" is the joined term ``prime_minister``; "U.S." is ``united_states``).
-        Applied to the extracted terms, so a feature store's ``terms`` table serves any list.
+        Words and phrases kept out of the vocabulary, after term extraction: a stop-word file
+        or a list, entries matched as :func:`analysis.topics.read_stop_words` says.
 
     Attributes
     ----------
@@ -285,35 +282,21 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- units and terms ---------------------------------------------------------------------
 
-    def _read_stop_words(self) -> StopWords:
-        """Read ``stop_words`` into ``stop_words_`` (at the start of a fit); return it."""
-        self.stop_words_ = as_stop_words(self.stop_words)
-        return self.stop_words_
-
-    def _stop_terms(self) -> frozenset[str]:
-        """The user's stop terms of the fit (none before one)."""
-        stop = getattr(self, "stop_words_", None)
-        return stop.terms if stop is not None else frozenset()
-
     def _split_stopwords(self) -> frozenset[str]:
         """Words dropped when a joined phrase is split: spaCy's stop words and the user's."""
-        return _stopwords("en") | self._stop_terms()
+        return _stopwords("en") | getattr(self, "stop_words_", StopWords()).terms
 
     def _units(self, X):
         """Return (article ids, unit term lists without the user's stop terms, units table)."""
-        ids, units, table = make_units(
+        return make_units(
             X,
             unit=self.unit,
             tokens=self.tokens,
             nlp=self.nlp,
             batch_size=self.batch_size,
             n_process=self.n_process,
+            stop=getattr(self, "stop_words_", StopWords()).terms,
         )
-        stop = self._stop_terms()
-        if stop:
-            units = drop_stop_terms(units, stop, tokens=self.tokens)
-            table = table.assign(n_terms=[len(u) for u in units])
-        return ids, units, table
 
     def _actor_counts(self, X):
         """Return (times tagged as an actor, times seen) per term of ``X``."""
@@ -364,7 +347,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self, fitted.
         """
         self._check_params()
-        self._read_stop_words()
+        self.stop_words_ = as_stop_words(self.stop_words)
         ids, units, table = self._units(X)
         if not units:
             raise ValueError("no articles to fit topics on")
@@ -721,10 +704,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 for r in table.itertuples()
             ],
         }
-        stop = getattr(self, "stop_words_", None)
-        if stop is not None and (stop.terms or stop.files):
-            # Only when stop words were applied: the metrics of a run without stay as they were.
-            out["stop_words"] = {"files": list(stop.files), "n_terms": len(stop.terms)}
+        record = getattr(self, "stop_words_", StopWords()).record()
+        if record:  # absent without stop words: the metrics of such a run stay as they were
+            out["stop_words"] = record
         if self.k_scores_ is not None:
             out["k_scores"] = [
                 {k: _json_float(v) if k != "k" else int(v) for k, v in row.items()}
@@ -811,17 +793,3 @@ class TopicModel(TransformerMixin, BaseEstimator):
 def _json_float(value) -> float | None:
     value = float(value)
     return None if math.isnan(value) else round(value, 6)
-
-
-def term_scores(components: np.ndarray, exclusivity: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return (weight, score) of every topic x term of a factorisation.
-
-    ``weight`` is the term's share of the topic's weight, ``p(term | topic)``; ``score``, by
-    which a topic's terms are ranked, is ``weight * p(topic | term) ** exclusivity`` (the weight
-    alone for one topic or ``exclusivity=0``), so a term that weighs in many topics ranks lower.
-    """
-    phi = components / np.maximum(components.sum(axis=1, keepdims=True), 1e-300)
-    if not exclusivity or len(phi) < 2:
-        return phi, phi
-    excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
-    return phi, phi * excl**exclusivity

@@ -7,7 +7,7 @@ the same with or without them), so changing the list never re-parses a corpus.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,12 @@ class StopWords:
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    def record(self) -> dict | None:
+        """What ``metrics.json`` records: the files and the number of terms (None for none)."""
+        if not (self.terms or self.files):
+            return None
+        return {"files": list(self.files), "n_terms": len(self.terms)}
 
 
 def stop_term(entry: str) -> str:
@@ -109,7 +115,7 @@ def as_stop_words(spec) -> StopWords:
         return spec
     if isinstance(spec, str | os.PathLike):
         return read_stop_words(spec)
-    if isinstance(spec, Sequence | set | frozenset) or hasattr(spec, "__iter__"):
+    if isinstance(spec, Iterable):
         words = list(spec)
         bad = [w for w in words if not isinstance(w, str)]
         if bad:

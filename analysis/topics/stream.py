@@ -18,6 +18,7 @@ from analysis.terms import TermDoc, term_docs
 from analysis.topics.coherence import npmi
 from analysis.topics.labels import count_surface_forms, merge_surface_counts
 from analysis.topics.params import STREAM_BATCH_UNITS, STREAM_EPOCHS
+from analysis.topics.stopwords import as_stop_words
 from analysis.topics.units import _article_mix, _normalise_rows, actor_set, as_articles
 from analysis.topics.vectorizer import _phrase_min_count, _phrase_parts, _split_units
 
@@ -166,7 +167,7 @@ def fit_stream(
 ):
     """Fit ``model`` (a :class:`analysis.topics.TopicModel`) batch by batch; see its ``fit_stream``."""
     model._check_params()
-    model._read_stop_words()
+    model.stop_words_ = as_stop_words(model.stop_words)
     if not callable(batches):
         raise TypeError(
             "batches must be a callable returning a fresh iterator of DataFrames "
