@@ -101,6 +101,7 @@ def keyness(
     alpha: float = 0.05,
     tokens: str | None = None,
     nlp=None,
+    stop_words=None,
 ) -> pd.DataFrame:
     """Return the terms over- and under-used in ``target`` compared with ``reference``.
 
@@ -122,6 +123,9 @@ def keyness(
         Bonferroni's correction) keeps chance differences out.
     tokens : {None, "whitespace"}
         How texts are turned into terms (see :class:`TopicModel`).
+    stop_words : path, list of str or None
+        Terms left out of both groups, as :class:`TopicModel`'s ``stop_words`` (a stop-word
+        file or a list): they are neither rows nor counted in the group totals.
 
     Returns
     -------
@@ -140,8 +144,19 @@ def keyness(
     """
     from scipy.stats import chi2 as chi2_dist
 
-    a = Counter(t for doc in term_lists(target, tokens, nlp) for t in doc)
-    b = Counter(t for doc in term_lists(reference, tokens, nlp) for t in doc)
+    from analysis.topics.stopwords import as_stop_words, drop_stop_terms
+
+    stop = as_stop_words(stop_words).terms
+    a = Counter(
+        t
+        for doc in drop_stop_terms(term_lists(target, tokens, nlp), stop, tokens=tokens)
+        for t in doc
+    )
+    b = Counter(
+        t
+        for doc in drop_stop_terms(term_lists(reference, tokens, nlp), stop, tokens=tokens)
+        for t in doc
+    )
     terms = sorted(t for t in set(a) | set(b) if a[t] + b[t] >= min_count)
     total_a, total_b = sum(a.values()), sum(b.values())
     ca = np.array([a[t] for t in terms], dtype=np.float64)
@@ -183,7 +198,7 @@ def group_keyness(
     ``reference`` names the comparison value (default: every other article). For
     ``column="published"`` values are compared as strings, so a year or month prefix
     (``"2011"``, ``"2011-09"``) selects a period. ``options`` go to :func:`keyness`
-    (``min_count``, ``alpha``, ``tokens``); the columns are its columns.
+    (``min_count``, ``alpha``, ``tokens``, ``stop_words``); the columns are its columns.
     """
     if column not in articles.columns:
         raise ValueError(f"no column {column!r} in articles; columns are {list(articles.columns)}")

@@ -9,6 +9,8 @@ the subsets are named and defined from each other, so a change shows in both pla
 from __future__ import annotations
 
 import functools
+import re
+from pathlib import Path
 
 from analysis import config
 
@@ -32,6 +34,8 @@ __all__ = [
     "VALUE_LABELS",
     "WEEKDAYS",
     "agency_table",
+    "UserListError",
+    "read_user_list",
     "read_word_list",
 ]
 
@@ -62,6 +66,62 @@ def read_word_list(name: str) -> tuple[str, ...]:
     except OSError as exc:
         raise RuntimeError(f"{path}: cannot read word list ({exc})") from exc
     return tuple(s for s in (line.strip() for line in lines) if s and not s.startswith("#"))
+
+
+class UserListError(ValueError):
+    """A user's word list that cannot be read; the message names the file (and line)."""
+
+
+def read_user_list(path, *, what: str = "word list") -> tuple[tuple[int, str], ...]:
+    """Return the entries of a user's word file with their line numbers.
+
+    The format of the lists users write (stop words, aliases): UTF-8 text (a BOM is allowed),
+    one entry a line, blank lines and ``#`` comments ignored (a whole line, or ``  # ...`` after
+    an entry), surrounding whitespace stripped, inner whitespace folded to one space.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    what : str
+        What the file is, for error messages (``"stop-word file"``).
+
+    Returns
+    -------
+    tuple of (int, str)
+        ``(line number, entry)`` in file order, line numbers from 1.
+
+    Raises
+    ------
+    UserListError
+        The file is missing, a folder, unreadable, binary or not UTF-8 (the message names it).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UserListError(f"{path}: is a folder, not a {what}")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UserListError(f"{path}: no such {what}") from None
+    except OSError as exc:
+        raise UserListError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise UserListError(f"{path}: not a text file (binary content); a {what} is UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserListError(
+            f"{path}, line {line}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8"
+        ) from None
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        # "#" opens a comment at the start of a line or after whitespace, so "C#" stays a word.
+        entry = re.split(r"(?:^|\s)#", line, maxsplit=1)[0]
+        entry = " ".join(entry.split())
+        if entry:
+            out.append((number, entry))
+    return tuple(out)
 
 
 # --- verbs of attribution -------------------------------------------------------------------------

@@ -949,7 +949,7 @@ def test_init_stores_the_arguments_and_fit_sets_every_attribute(token_articles):
         "components_", "n_topics_", "topic_ids_", "top_terms_", "topic_npmi_", "npmi_",
         "diversity_", "topic_uniqueness_", "unit_topics_", "units_", "article_ids_",
         "n_units_", "n_articles_", "actors_", "labels_", "term_forms_",
-        "stability_",
+        "stability_", "stop_words_",
     }  # fmt: skip
     assert _fitted_attributes(model) == expected
     # The stages given are cloned, never fitted in place.

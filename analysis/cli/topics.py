@@ -37,7 +37,7 @@ def register(subparsers) -> None:
         description="Fit topics (NMF by default) to a corpus and write topics.csv "
         "(topic, rank, term, weight, score; rank follows score), doc_topics.csv "
         "(article_id, topic, weight) and "
-        "metrics.json (k, npmi, diversity, per-topic values).",
+        "metrics.json (k, npmi, diversity, per-topic values, the stop-word files used).",
     )
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="corpus files or folders (or use --store)"
@@ -54,6 +54,18 @@ def register(subparsers) -> None:
         choices=["whitespace"],
         default=None,
         help="input text is already tokenised: split on whitespace and use tokens as they are",
+    )
+    stop = p.add_mutually_exclusive_group()
+    stop.add_argument(
+        "--stop-words",
+        metavar="FILE",
+        help="words and phrases to keep out of the topics, one a line, # comments (default: a "
+        "stopwords.txt beside the corpus PATHs, if there is one); recorded in metrics.json",
+    )
+    stop.add_argument(
+        "--no-stop-words",
+        action="store_true",
+        help="ignore a stopwords.txt found beside the corpus PATHs",
     )
     scale = p.add_argument_group("large corpora (bounded memory)")
     scale.add_argument(
@@ -90,7 +102,28 @@ def register(subparsers) -> None:
     p.set_defaults(func=_run)
 
 
-def _model_from_args(args):
+def _stop_words_from_args(args):
+    """The stop words of ``--stop-words``, else of the ``stopwords.txt`` files beside the PATHs."""
+    from analysis.lexicon import UserListError
+    from analysis.topics.stopwords import find_stop_words, read_stop_words
+
+    if args.no_stop_words:
+        return None
+    files = [Path(args.stop_words)] if args.stop_words else find_stop_words(args.paths)
+    if not files:
+        return None
+    try:
+        stop = read_stop_words(*files)
+    except UserListError as exc:
+        raise CLIError(str(exc)) from exc
+    print(
+        f"topics: stop words from {', '.join(map(str, files))} ({len(stop.terms)} terms)",
+        file=sys.stderr,
+    )
+    return stop
+
+
+def _model_from_args(args, stop_words=None):
     """The TopicModel the ``topics`` command's options describe (in-memory and streaming alike)."""
     from analysis.topics import TopicModel
 
@@ -101,6 +134,7 @@ def _model_from_args(args):
         random_state=args.seed,
         tokens=args.tokens,
         verbose=True,
+        stop_words=stop_words,
     )
 
 
@@ -110,11 +144,13 @@ def _run(args) -> int:
 
     if not args.paths and not args.store:
         raise CLIError("topics: give corpus PATHs or --store DIR")
+    # Read before the corpus: a bad stop-word file fails at once.
+    stop_words = _stop_words_from_args(args)
     if args.stream or args.store:
-        return _run_stream(args)
+        return _run_stream(args, stop_words)
     articles, _ = load_or_fail(args.paths, **column_options(args))
     print(f"topics: {len(articles)} articles, k={args.k}, method={args.method}", file=sys.stderr)
-    model = _model_from_args(args)
+    model = _model_from_args(args, stop_words)
     try:
         model.fit(articles)
     except ValueError as exc:
@@ -151,7 +187,7 @@ def _whitespace_batches(paths, part_size: int, rejects: list[dict], columns: dic
     return batches
 
 
-def _run_stream(args) -> int:
+def _run_stream(args, stop_words=None) -> int:
     """``topics --stream``: extract terms through the feature store and fit batch by batch."""
     import pandas as pd
 
@@ -192,7 +228,7 @@ def _run_stream(args) -> int:
                         file=sys.stderr,
                     )
                 batches = store_batches(store)
-            model = _model_from_args(args)
+            model = _model_from_args(args, stop_words)
             model.fit_stream(batches, epochs=args.epochs, doc_topics=out / "doc_topics.csv")
         except (ValueError, FileNotFoundError) as exc:
             report_rejects(pd.DataFrame(rejects, columns=["source", "reason"]))

@@ -7,8 +7,10 @@ The package's modules, each one concern:
 - :mod:`~analysis.topics.vectorizer`: :class:`TermVectorizer`, the default vectorizer;
 - :mod:`~analysis.topics.estimators`: the default factorisations the ``method`` shortcut names;
 - :mod:`~analysis.topics.units`: articles in any accepted form cut into units of terms;
-- :mod:`~analysis.topics.coherence`: :func:`npmi`, :func:`diversity`, :func:`term_uniqueness`;
+- :mod:`~analysis.topics.coherence`: :func:`npmi`, :func:`diversity`, :func:`term_uniqueness`,
+  :func:`term_scores`;
 - :mod:`~analysis.topics.labels`: :func:`topic_label`, and terms shown as the text writes them;
+- :mod:`~analysis.topics.stopwords`: a user's stop words (:func:`read_stop_words`);
 - :mod:`~analysis.topics.stream`: :func:`store_batches` and the passes of ``fit_stream``;
 - :mod:`~analysis.topics.align`: :func:`match_topics`, :func:`fit_slices`, ``align_to``;
 - :mod:`~analysis.topics.outputs`: :func:`write_outputs` (the ``topics`` command's files);
@@ -38,12 +40,17 @@ _EXPORTS: dict[str, str] = {
     "topic_label": "analysis.topics.labels",
     "display_forms": "analysis.topics.labels",
     "count_surface_forms": "analysis.topics.labels",
-    "term_scores": "analysis.topics.model",
+    "term_scores": "analysis.topics.coherence",
     "TermVectorizer": "analysis.topics.vectorizer",
     # quality
     "npmi": "analysis.topics.coherence",
     "diversity": "analysis.topics.coherence",
     "term_uniqueness": "analysis.topics.coherence",
+    # a user's stop words
+    "StopWords": "analysis.topics.stopwords",
+    "STOP_WORDS_FILE": "analysis.topics.stopwords",
+    "read_stop_words": "analysis.topics.stopwords",
+    "find_stop_words": "analysis.topics.stopwords",
     # streaming, matching, files
     "store_batches": "analysis.topics.stream",
     "match_topics": "analysis.topics.align",

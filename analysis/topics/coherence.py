@@ -142,3 +142,17 @@ def term_uniqueness(topics: Sequence[Sequence[str]]) -> np.ndarray:
     """Return, per topic, the mean over its terms of 1 / (number of topics listing the term)."""
     counts = Counter(w for t in topics for w in set(t))
     return np.array([np.mean([1.0 / counts[w] for w in t]) if t else np.nan for t in topics])
+
+
+def term_scores(components: np.ndarray, exclusivity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (weight, score) of every topic x term of a factorisation.
+
+    ``weight`` is the term's share of the topic's weight, ``p(term | topic)``; ``score``, by
+    which a topic's terms are ranked, is ``weight * p(topic | term) ** exclusivity`` (the weight
+    alone for one topic or ``exclusivity=0``), so a term that weighs in many topics ranks lower.
+    """
+    phi = components / np.maximum(components.sum(axis=1, keepdims=True), 1e-300)
+    if not exclusivity or len(phi) < 2:
+        return phi, phi
+    excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
+    return phi, phi * excl**exclusivity

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from analysis.terms import _stopwords, term_docs
 from analysis.topics import stream
-from analysis.topics.coherence import diversity, npmi, term_uniqueness
+from analysis.topics.coherence import diversity, npmi, term_scores, term_uniqueness
 from analysis.topics.estimators import method_estimator, stream_estimator, streamed_method
 from analysis.topics.labels import count_surface_forms, display_forms, topic_label
 from analysis.topics.params import (
@@ -26,6 +26,7 @@ from analysis.topics.params import (
     STREAM_EPOCHS,
     UNITS,
 )
+from analysis.topics.stopwords import StopWords, as_stop_words
 from analysis.topics.units import (
     _article_mix,
     _normalise_rows,
@@ -109,6 +110,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Passed to :func:`analysis.nlp.parse`.
     verbose : bool
         Report each k of the ``"auto"`` scan on stderr.
+    stop_words : path, list of str, StopWords or None
+        Words and phrases kept out of the vocabulary, after term extraction: a stop-word file
+        or a list, entries matched as :func:`analysis.topics.read_stop_words` says.
 
     Attributes
     ----------
@@ -154,6 +158,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         For ``n_topics="auto"``: k, npmi, diversity, quality per k tried.
     stability_ : numpy.ndarray or None
         After :meth:`align_to`: each topic's similarity with its match in the reference.
+    stop_words_ : StopWords
+        The stop terms applied and the files they were read from (in :meth:`metrics`).
     """
 
     def __init__(
@@ -179,6 +185,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         n_process: int = 1,
         batch_size: int = 64,
         verbose: bool = False,
+        stop_words=None,
     ):
         self.n_topics = n_topics
         self.method = method
@@ -200,6 +207,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.n_process = n_process
         self.batch_size = batch_size
         self.verbose = verbose
+        self.stop_words = stop_words
 
     # -- stages ------------------------------------------------------------------------------
 
@@ -274,8 +282,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- units and terms ---------------------------------------------------------------------
 
+    def _split_stopwords(self) -> frozenset[str]:
+        """Words dropped when a joined phrase is split: spaCy's stop words and the user's."""
+        return _stopwords("en") | getattr(self, "stop_words_", StopWords()).terms
+
     def _units(self, X):
-        """Return (article ids, unit term lists, units table)."""
+        """Return (article ids, unit term lists without the user's stop terms, units table)."""
         return make_units(
             X,
             unit=self.unit,
@@ -283,6 +295,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             nlp=self.nlp,
             batch_size=self.batch_size,
             n_process=self.n_process,
+            stop=getattr(self, "stop_words_", StopWords()).terms,
         )
 
     def _actor_counts(self, X):
@@ -334,12 +347,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self, fitted.
         """
         self._check_params()
+        self.stop_words_ = as_stop_words(self.stop_words)
         ids, units, table = self._units(X)
         if not units:
             raise ValueError("no articles to fit topics on")
         vec = self._make_vectorizer()
         if self.tokens != "whitespace":
-            units = _split_rare_phrases(units, _phrase_min_count(vec, len(units)), _stopwords("en"))
+            units = _split_rare_phrases(
+                units, _phrase_min_count(vec, len(units)), self._split_stopwords()
+            )
         matrix = vec.fit_transform(units)
         vocabulary = vec.get_feature_names_out()
         sample = self._coherence_sample(units)
@@ -577,7 +593,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             vocab = getattr(self.vectorizer_, "vocabulary_", None)
             if vocab is None:
                 vocab = set(self.vocabulary_)
-            units = _split_unknown_phrases(units, vocab, _stopwords("en"))
+            units = _split_unknown_phrases(units, vocab, self._split_stopwords())
         matrix = self.vectorizer_.transform(units)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -688,6 +704,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 for r in table.itertuples()
             ],
         }
+        record = getattr(self, "stop_words_", StopWords()).record()
+        if record:  # absent without stop words: the metrics of such a run stay as they were
+            out["stop_words"] = record
         if self.k_scores_ is not None:
             out["k_scores"] = [
                 {k: _json_float(v) if k != "k" else int(v) for k, v in row.items()}
@@ -774,17 +793,3 @@ class TopicModel(TransformerMixin, BaseEstimator):
 def _json_float(value) -> float | None:
     value = float(value)
     return None if math.isnan(value) else round(value, 6)
-
-
-def term_scores(components: np.ndarray, exclusivity: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return (weight, score) of every topic x term of a factorisation.
-
-    ``weight`` is the term's share of the topic's weight, ``p(term | topic)``; ``score``, by
-    which a topic's terms are ranked, is ``weight * p(topic | term) ** exclusivity`` (the weight
-    alone for one topic or ``exclusivity=0``), so a term that weighs in many topics ranks lower.
-    """
-    phi = components / np.maximum(components.sum(axis=1, keepdims=True), 1e-300)
-    if not exclusivity or len(phi) < 2:
-        return phi, phi
-    excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
-    return phi, phi * excl**exclusivity

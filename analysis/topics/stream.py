@@ -14,10 +14,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.files import atomic_path
-from analysis.terms import TermDoc, _stopwords, term_docs
+from analysis.terms import TermDoc, term_docs
 from analysis.topics.coherence import npmi
 from analysis.topics.labels import count_surface_forms, merge_surface_counts
 from analysis.topics.params import STREAM_BATCH_UNITS, STREAM_EPOCHS
+from analysis.topics.stopwords import as_stop_words
 from analysis.topics.units import _article_mix, _normalise_rows, actor_set, as_articles
 from analysis.topics.vectorizer import _phrase_min_count, _phrase_parts, _split_units
 
@@ -166,6 +167,7 @@ def fit_stream(
 ):
     """Fit ``model`` (a :class:`analysis.topics.TopicModel`) batch by batch; see its ``fit_stream``."""
     model._check_params()
+    model.stop_words_ = as_stop_words(model.stop_words)
     if not callable(batches):
         raise TypeError(
             "batches must be a callable returning a fresh iterator of DataFrames "
@@ -187,7 +189,7 @@ def fit_stream(
     if model.tokens != "whitespace":
         min_count = _phrase_min_count(vec, n_units)
         parts = _phrase_parts(
-            [t for t, n in df.items() if "_" in t and n < min_count], _stopwords("en")
+            [t for t, n in df.items() if "_" in t and n < min_count], model._split_stopwords()
         )
     else:
         parts = {}

@@ -9,6 +9,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from analysis.terms import TermDoc, term_docs
+from analysis.topics.stopwords import drop_stop_terms
 from analysis.wire import paragraph_spans
 
 #: Columns of the units table (``TopicModel.units_``): one row per unit.
@@ -68,13 +69,24 @@ def make_units(
     nlp=None,
     batch_size: int = 64,
     n_process: int = 1,
+    stop: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[list[str]], pd.DataFrame]:
     """Return (article ids, each unit's terms, the units table) of articles ``X``.
 
     ``X`` is anything :class:`analysis.topics.TopicModel` fits on: a table with ``text``, the
     feature store's ``terms`` table, texts, TermDocs or term lists. With ``unit="paragraph"`` a
     unit is one paragraph (:func:`analysis.corpus.paragraph_spans`), otherwise a whole article.
+    Terms of ``stop`` (a user's stop terms) are left out, and not counted in ``n_terms``.
     """
+    ids, units, table = _make_units(X, unit, tokens, nlp, batch_size, n_process)
+    if stop:
+        units = drop_stop_terms(units, stop, tokens=tokens)
+        table = table.assign(n_terms=[len(u) for u in units])
+    return ids, units, table
+
+
+def _make_units(X, unit, tokens, nlp, batch_size, n_process):
+    """The units of :func:`make_units`, every extracted term kept."""
     if (
         isinstance(X, pd.DataFrame)
         and "terms" in X.columns
