@@ -22,7 +22,7 @@
 # %% tags=["parameters"]
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
-columns: dict = {}  # record columns of a .jsonl/.csv/.parquet corpus, e.g. {"text_column": "body", "date_column": "pubdate"}
+columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
 max_table_rows: int = 50  # articles listed in the table of articles
 top_n: int = 15  # rows in the dateline and agency tables
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"

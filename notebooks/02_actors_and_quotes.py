@@ -22,13 +22,11 @@
 # %% tags=["parameters"]
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
-columns: dict = {}  # record columns of a .jsonl/.csv/.parquet corpus, e.g. {"text_column": "body", "date_column": "pubdate"}
+columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
 top_n: int = 15  # rows in the actor, pair and speaker tables and figures
 co_mention_unit: str = "sentence"  # actors count as mentioned together per "sentence" or "article"
 max_table_rows: int = 50  # rows shown in the quote, number, count and date ledgers
-workers: int = (
-    0  # worker processes for articles not parsed yet; 0 uses every core (parses are cached)
-)
+workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 
 # %%

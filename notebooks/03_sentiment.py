@@ -22,13 +22,11 @@
 # %% tags=["parameters"]
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
-columns: dict = {}  # record columns of a .jsonl/.csv/.parquet corpus, e.g. {"text_column": "body", "date_column": "pubdate"}
+columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
 top_n: int = 10  # sentences per side, actors and rows in the tables
 time_freq: str = "M"  # period of the tone-over-time line: "D" (day), "W", "M" (month) or "Y"
 outlet_column: str = ""  # outlet column; empty: outlet, publisher or agency if it varies
-workers: int = (
-    0  # worker processes for articles not parsed yet; 0 uses every core (parses are cached)
-)
+workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # also write the JSON summary here; empty: only for the runner
 

@@ -27,7 +27,7 @@
 # %% tags=["parameters"]
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
-columns: dict = {}  # record columns of a .jsonl/.csv/.parquet corpus, e.g. {"text_column": "body", "date_column": "pubdate"}
+columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
 n_topics: str = "auto"  # topics as a string such as 8, or auto (k by coherence x diversity)
 method: str = "nmf"  # "nmf", "lda" or "minibatch_nmf"
 unit: str = "auto"  # "article", "paragraph", or "auto": paragraphs when there are fewer than min_articles articles
@@ -39,9 +39,8 @@ group_column: str = "agency"  # metadata column for prevalence by group and for 
 group_a: str = ""  # first group for keyness (empty: the largest group)
 group_b: str = ""  # second group for keyness (empty: every other article)
 n_sentences: int = 2  # representative sentences per topic
-workers: int = (
-    0  # worker processes for articles not parsed yet; 0 uses every core (parses are cached)
-)
+workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
+stop_words: str = ""  # stop-word file (a word or phrase a line); empty: stopwords.txt beside corpus
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # where to write the JSON summary when not run by the report runner
 
@@ -50,7 +49,9 @@ summary_path: str = ""  # where to write the JSON summary when not run by the re
 from analysis.reports import headline, show, topics, write_summary
 
 # %%
-data = topics.load(corpus, tokens=tokens, dedupe=dedupe, workers=workers, columns=columns)
+data = topics.load(
+    corpus, tokens=tokens, dedupe=dedupe, workers=workers, columns=columns, stop_words=stop_words
+)
 
 model = topics.fit(
     data, n_topics=n_topics, method=method, unit=unit, min_articles=min_articles, seed=seed

@@ -57,10 +57,11 @@ def test_runner_sees_the_parameters():
     nb = next(n for n in discover() if n.name == NAME)
     assert {name: (p.type, p.default) for name, p in nb.parameters.items()} == {
         "corpus": ("str", '"seeds"'),
+        "columns": ("dict", "{}"),
         "top_n": ("int", "15"),
         "co_mention_unit": ("str", '"sentence"'),
         "max_table_rows": ("int", "50"),
-        "workers": ("int", "1"),
+        "workers": ("int", "0"),
         "dedupe": ("str", '"none"'),
     }
     assert all(p.help for p in nb.parameters.values())

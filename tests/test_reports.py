@@ -740,7 +740,9 @@ def test_progress_lines(seed_xss_report):
     lines = result.log.splitlines()
     n = len(result.manifest["notebooks"])
     assert any(line.startswith(f"report: [1/{n}] 01_corpus_overview: ") for line in lines)
-    assert lines[-1].startswith(f"report: {n} notebooks in ")
+    assert any(line.startswith("report: features: ") for line in lines)  # parsed once, up front
+    assert lines[-2].startswith(f"report: {n} notebooks in ")
+    assert lines[-1].startswith("report: open ") and lines[-1].endswith("index.html in a browser")
 
 
 @pytest.mark.slow
@@ -1750,3 +1752,41 @@ def test_the_topics_summary_function_gives_what_the_notebook_wrote(seed_xss_repo
     written = json.loads((out / "04_topics.summary.json").read_text(encoding="utf-8"))
     data = topics.load(str(corpus))
     assert write_summary(topics.summary(data, topics.fit(data))) == written
+
+
+def test_user_lists_are_found_beside_the_corpus_and_fingerprinted(tmp_path, seed_path):
+    from analysis.reports import runner
+
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    shutil.copy(seed_path, corpus / "a.txt")
+    assert runner._user_lists([corpus], {}) == {}
+    (tmp_path / "stopwords.txt").write_text("say\n")
+    first = runner._user_lists([corpus], {})
+    assert [e["path"] for e in first["stop_words"]] == [str(tmp_path / "stopwords.txt")]
+    (tmp_path / "stopwords.txt").write_text("say\ntell\n")
+    assert runner._user_lists([corpus], {}) != first  # an edit re-runs the reports using it
+    given = tmp_path / "mine.txt"
+    given.write_text("pakistan\n")
+    chosen = runner._user_lists([corpus], {"stop_words": str(given)})
+    assert [e["path"] for e in chosen["stop_words"]] == [str(given)]
+    with pytest.raises(reports.ParameterError, match=r"-p stop_words=nope.txt: no such file"):
+        runner._absolute_list_paths({"stop_words": "nope.txt"})
+
+
+def test_topics_report_leaves_the_stop_words_out(tmp_path, seed_path):
+    from analysis.reports import topics
+
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    shutil.copy(seed_path, corpus / "a.txt")
+    (tmp_path / "stopwords.txt").write_text("# mine\nPakistan\n")
+    data = topics.load(corpus, workers=1)
+    fitted = topics.fit(data, n_topics="2")
+    assert "pakistan" not in fitted.vocabulary_
+    assert "stopwords\\.txt</code>) are left out" in topics.model(data, fitted).text
+    assert topics.summary(data, fitted)["stop_words"]["n_terms"] == 1
+    # Without the file the term is there: the list is what removed it.
+    (tmp_path / "stopwords.txt").unlink()
+    plain = topics.load(corpus, workers=1)
+    assert "pakistan" in topics.fit(plain, n_topics="2").vocabulary_

@@ -36,6 +36,7 @@ from analysis.reports.registry import (
     SUMMARY_SUFFIX,
     ReportError,
     ReportNotebook,
+    ParameterError,
     _display_path,
     _older_reports_hint,
     _previous_manifest,
@@ -188,6 +189,8 @@ def run_reports(
 
     t0, started = time.perf_counter(), _now()
     fingerprint = corpus_fingerprint(corpus_list)
+    parameters = _absolute_list_paths(parameters)
+    user_lists = _user_lists(corpus_list, parameters)
     env = environment_info()
     code = {
         "package_sha256": package_fingerprint(),
@@ -215,6 +218,7 @@ def run_reports(
                     "notebook_sha256": nb.sha256,
                     "code": code,
                     "corpus_sha256": fingerprint["sha256"],
+                    "user_lists": user_lists,
                     "parameters": nb_params,
                 }
             )
@@ -255,6 +259,7 @@ def run_reports(
             "notebooks_dir": _display_path(notebooks[0].path.parent),
             "parameters": parameters,
             "corpus": fingerprint,
+            "user_lists": user_lists,
             "seeds": _seeds(parameters, notebooks),
             "git": git_info(),
             "kernel": {"name": config.REPORT_KERNEL_NAME, "python": _readable(sys.executable)},
@@ -289,6 +294,40 @@ def run_reports(
     )
     print(f"report: open {_display_path(out_dir / INDEX_NAME)} in a browser", file=stream, flush=True)
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
+
+
+#: Notebook parameters that name a user's list file, with the file found beside the corpus
+#: when the parameter is empty: their content is part of each notebook's reuse key and the
+#: manifest, so editing the list re-runs the reports that use it.
+LIST_PARAMETERS = {"stop_words": "stopwords.txt"}
+
+
+def _absolute_list_paths(parameters: Mapping[str, Any]) -> dict:
+    """List files given with ``-p`` are relative to the caller's folder, like ``--corpus``."""
+    out = dict(parameters)
+    for name in LIST_PARAMETERS:
+        value = out.get(name)
+        if isinstance(value, str) and value:
+            path = Path(value).expanduser().absolute()
+            if not path.is_file():
+                raise ParameterError(f"-p {name}={value}: no such file ({_readable(path)})")
+            out[name] = str(path)
+    return out
+
+
+def _user_lists(corpus: Sequence[Path], parameters: Mapping[str, Any]) -> dict:
+    """The list files the notebooks will read: given, or found beside the corpus; with sha256."""
+    from analysis.topics.stopwords import find_stop_words
+
+    found: dict[str, list[dict]] = {}
+    for name in LIST_PARAMETERS:
+        given = parameters.get(name)
+        paths = [Path(given)] if given else find_stop_words(corpus)
+        if paths:
+            found[name] = [
+                {"path": _display_path(p), "sha256": files.sha256_file(p)} for p in paths
+            ]
+    return found
 
 
 def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: TextIO) -> None:

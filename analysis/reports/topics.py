@@ -26,6 +26,7 @@ def load(
     dedupe: str = "none",
     workers: int | None = None,
     columns: Mapping[str, str | None] | None = None,
+    stop_words: str | os.PathLike = "",
 ) -> ReportData:
     """Load the articles and, unless ``tokens`` is set, their terms from the feature store.
 
@@ -39,6 +40,10 @@ def load(
         (:func:`analysis.terms.term_docs_from_store`), so fitting and keyness parse nothing.
     dedupe, workers, columns
         As in :func:`~analysis.reports.sections.load_report_data`.
+    stop_words : path, optional
+        A stop-word file (:func:`analysis.topics.stopwords.read_stop_words`); empty: the
+        ``stopwords.txt`` beside the corpus when there is one. Kept as
+        ``data.options["stop_words"]``; the model and keyness leave its terms out.
     """
     tables = () if tokens else ("terms", "sentences")
     data = load_report_data(
@@ -50,11 +55,20 @@ def load(
         workers=workers,
         columns=columns,
     )
+    data.options["stop_words"] = _stop_words(data.paths, stop_words)
     if not tokens:
         from analysis.terms import term_docs_from_store
 
         term_docs_from_store(data["articles"], data["terms"], data["sentences"])
     return data
+
+
+def _stop_words(paths, given):
+    from analysis.reports.notebook import corpus_paths
+    from analysis.topics.stopwords import find_stop_words, read_stop_words
+
+    chosen = corpus_paths(given) if given else find_stop_words(paths)
+    return read_stop_words(*chosen)
 
 
 def fit(
@@ -95,7 +109,12 @@ def fit(
     if unit == "auto":
         unit = "paragraph" if len(articles) < min_articles else "article"
     model = TopicModel(
-        n_topics=k, method=method, unit=unit, random_state=seed, tokens=data.options.get("tokens")
+        n_topics=k,
+        method=method,
+        unit=unit,
+        random_state=seed,
+        tokens=data.options.get("tokens"),
+        stop_words=data.options.get("stop_words") or None,
     )
     return model.fit(articles)
 
@@ -113,7 +132,10 @@ def _keyness(data: ReportData, group_column: str, group_a: str, group_b: str):
         if not (target and (group_b or values.nunique() > 1)):
             return target, None
         tokens = data.options.get("tokens")
-        return target, group_keyness(articles, group_column, target, group_b or None, tokens=tokens)
+        stop_words = data.options.get("stop_words") or None
+        return target, group_keyness(
+            articles, group_column, target, group_b or None, tokens=tokens, stop_words=stop_words
+        )
 
     return data.derived(("keyness", group_column, group_a, group_b), compute)
 
@@ -128,8 +150,17 @@ def model(data: ReportData, fitted) -> Section:
         text=f"**{fitted.n_topics_}** topics ({escape_markdown(fitted.method)}) over "
         f"**{len(fitted.units_):,}** {escape_markdown(fitted.unit)}s of "
         f"{len(data['articles']):,} articles; vocabulary of {len(fitted.vocabulary_):,} terms. "
-        f"Mean NPMI **{fitted.npmi_:.3f}**, diversity **{fitted.diversity_:.3f}**.",
+        f"Mean NPMI **{fitted.npmi_:.3f}**, diversity **{fitted.diversity_:.3f}**."
+        + _stop_word_note(data),
     )
+
+
+def _stop_word_note(data: ReportData) -> str:
+    facts = _stop_word_facts(data)
+    if not facts:
+        return ""
+    files = ", ".join(markdown_code(f) for f in facts["files"]) or "the list given"
+    return f" Your stop words ({facts['n_terms']:,} terms from {files}) are left out."
 
 
 def k_scores(fitted) -> Section:
@@ -253,4 +284,15 @@ def summary(
         "topics": table[["topic", "label", "npmi", "size", "share"]].to_dict("records"),
         "top_terms": fitted.top_terms_,
         "n_key_terms": 0 if key is None else int((key["p_value"] < KEY_TERM_P).sum()),
+        "stop_words": _stop_word_facts(data),
     }
+
+
+def _stop_word_facts(data: ReportData) -> dict | None:
+    """The user's stop words the report used: their files and how many terms (None: none)."""
+    from analysis.reports.registry import _display_path
+
+    found = data.options.get("stop_words")
+    if not found:
+        return None
+    return {"files": [_display_path(f) for f in found.files], "n_terms": len(found.terms)}
