@@ -636,6 +636,9 @@ class Explorer:
                 display(HTML("<p>No attention over time: no article of the selection carries "
                              "a publication date.</p>"))  # fmt: skip
             else:
+                per = " per outlet" if "outlet" in view.attention.columns else ""
+                display(HTML(f"<p>Share of each month's articles{per} that mention "
+                             f"<b>{name}</b>.</p>"))  # fmt: skip
                 display(_attention_chart(view.attention))
                 self._table(view.attention, "attention")
 
@@ -703,6 +706,7 @@ class Explorer:
 
 def _attention_chart(table):
     """A plotly line per outlet of the actor's share of each period's articles."""
+    import pandas as pd
     import plotly.express as px
 
     color = "outlet" if "outlet" in table.columns else None
@@ -716,6 +720,12 @@ def _attention_chart(table):
         labels={"share": "share of articles", "period": ""},
     )
     fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 20, "b": 30})
+    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    fig.update_xaxes(tickformat="%b %Y")
+    periods = table["period"].drop_duplicates()
+    if len(periods) == 1:  # one point: plotly would zoom the axis to milliseconds around it
+        only = periods.iat[0]
+        fig.update_xaxes(range=[only - pd.Timedelta(days=45), only + pd.Timedelta(days=45)])
     return fig
 
 

@@ -169,3 +169,34 @@ def test_the_filter_widgets_narrow_the_views_and_chart_attention(data):
     assert e.selected() == [] and "0 of 2 articles" in e.status.value
     chart = explorer._attention_chart(explorer.actor_attention(dated, "Athar Abbas"))
     assert sorted(trace.name for trace in chart.data) == ["Dawn", "Nation"]
+
+
+def test_the_topic_picker_lists_the_main_topics_with_their_labels(data):
+    pytest.importorskip("ipywidgets")
+    topics = pd.DataFrame({"article_id": [SEED_ID, "copy"], "topic": [3, 5], "weight": [1.0, 1.0]})
+    e = explorer.Explorer(_dated(data), doc_topics=topics, topic_labels={3: "army, talks"})
+    assert e.topic.options == (("all topics", ""), ("army, talks", 3), ("topic 5", 5))
+    e.topic.value = 5
+    assert e.selected() == ["copy"]
+
+
+def test_the_explorer_notebook_is_thin_paired_and_not_a_report():
+    import jupytext
+    import nbformat
+
+    from analysis import config, reports
+
+    path = config.NOTEBOOKS_DIR / "explorer.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == config.REPORT_KERNEL_NAME
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code), "stored with outputs"
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert 'corpus: str = "seeds"' in code[0].source
+    assert "explorer.explore(" in code[-1].source
+    paired = jupytext.read(path.with_suffix(".py"))
+    hint = "explorer.py differs from explorer.ipynb: run jupytext --sync notebooks/*.ipynb"
+    assert [(c.cell_type, c.source) for c in paired.cells] == [
+        (c.cell_type, c.source) for c in nb.cells
+    ], hint
+    assert path not in [r.path for r in reports.discover()]

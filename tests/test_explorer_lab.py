@@ -36,6 +36,9 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 ACTOR = "Athar Abbas"
 ACTOR_QUOTES = ("postponed indefinitely", "the current situation at home")
 OTHER_QUOTE = "consolidate gains"  # a senior Pakistani security official's, not Abbas's
+STORIES = config.PROJECT_DIR / "tests" / "fixtures" / "stories" / "originals.jsonl"
+DATED_ACTOR = "Mirela Okafor"  # quoted in the Reuters article of STORIES
+DATED_QUOTE = "This is the largest investment in the harbour"
 
 
 def _require_lab():
@@ -68,11 +71,13 @@ def lab(tmp_path):
     (root / "seeds").mkdir(parents=True)
     for seed in (config.PROJECT_DIR / "seeds").iterdir():
         shutil.copy(seed, root / "seeds" / seed.name)
+    # four dated articles from four outlets beside the undated seed: filters and a chart
+    shutil.copy(STORIES, root / STORIES.name)
     notebook = json.loads((config.NOTEBOOKS_DIR / "explorer.ipynb").read_text(encoding="utf-8"))
     (params,) = [c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])]
     source = "".join(params["source"])
     assert 'corpus: str = "seeds"' in source
-    params["source"] = source.replace('"seeds"', json.dumps(str(root / "seeds")))
+    params["source"] = source.replace('str = "seeds"', "list = " + json.dumps(_corpus(root)))
     (root / "explorer.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
 
     port, token = _free_port(), secrets.token_hex(16)
@@ -133,15 +138,20 @@ def _stop(server: subprocess.Popen, url: str, token: str) -> None:
         server.wait(timeout=10)
 
 
-def _actor_label(root: Path) -> str:
-    """The actor picker's label of :data:`ACTOR` (as :class:`analysis.explorer.Explorer` writes it)."""
+def _corpus(root: Path) -> list[str]:
+    return [str(root / "seeds"), str(root / STORIES.name)]
+
+
+def _actor_labels(root: Path) -> dict[str, str]:
+    """The actor picker's labels (as :class:`analysis.explorer.Explorer` writes them)."""
     from analysis import explorer
 
-    data = explorer.load([root / "seeds"])
-    row = explorer.actors(data).set_index("actor").loc[ACTOR]
-    return (
-        f"{ACTOR} ({row['label'].lower()}; {row['n_mentions']} mentions, {row['n_quotes']} quotes)"
-    )
+    table = explorer.actors(explorer.load(_corpus(root)))
+    return {
+        row.actor: f"{row.actor} ({row.label.lower()}; {row.n_mentions} mentions, "
+        f"{row.n_quotes} quotes)"
+        for row in table.itertuples(index=False)
+    }
 
 
 @pytest.mark.slow
@@ -154,7 +164,7 @@ def test_the_explorer_runs_in_jupyterlab_and_shows_an_actors_quotations(lab, tmp
     url, token, root = lab
     shots = tmp_path / "screenshots"
     shots.mkdir()
-    label = _actor_label(root)
+    labels = _actor_labels(root)
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
@@ -181,9 +191,11 @@ def test_the_explorer_runs_in_jupyterlab_and_shows_an_actors_quotations(lab, tmp
             no_news = page.locator(".jp-toast-button", has_text="No")
             if no_news.count():  # JupyterLab's question about its news feed hides the output
                 no_news.first.click()
+                expect(no_news).to_have_count(0)
+            picker.scroll_into_view_if_needed()
             page.screenshot(path=shots / "01_after_run_all.png", full_page=True)
 
-            picker.select_option(label=label)
+            picker.select_option(label=labels[ACTOR])
             panel = page.locator(".widget-output", has_text="quotations of").last
             for quote in ACTOR_QUOTES:
                 expect(panel.get_by_text(quote).first).to_be_visible(timeout=60_000)
@@ -207,6 +219,22 @@ def test_the_explorer_runs_in_jupyterlab_and_shows_an_actors_quotations(lab, tmp
                 "href", re.compile(r"/files/seeds/000_fbdc2a47216796c1\.txt(\?|$)")
             )
             page.screenshot(path=shots / "03_search.png", full_page=True)
+
+            # an outlet filter narrows the actor's views; a dated actor gets a chart
+            outlet = page.locator(".widget-dropdown", has_text="Outlet").locator("select")
+            outlet.select_option(label="Reuters")
+            expect(page.get_by_text("1 of 5 articles match the filters.")).to_be_visible(
+                timeout=60_000
+            )
+            expect(page.get_by_text("0 quotations of Athar Abbas")).to_be_attached()
+            picker.select_option(label=labels[DATED_ACTOR])
+            page.get_by_role("tab", name="Quotations").click()
+            expect(panel.get_by_text(DATED_QUOTE).first).to_be_visible(timeout=60_000)
+            page.get_by_role("tab", name="Attention").click()
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart).to_be_visible(timeout=60_000)
+            chart.scroll_into_view_if_needed()
+            page.screenshot(path=shots / "04_outlet_attention.png", full_page=True)
         finally:
             if page is not None:
                 page.screenshot(path=shots / "99_last.png", full_page=True)
@@ -216,5 +244,6 @@ def test_the_explorer_runs_in_jupyterlab_and_shows_an_actors_quotations(lab, tmp
                 for shot in shots.iterdir():
                     shutil.copy(shot, ARTIFACTS / shot.name)
     assert errors == [], errors
-    for name in ("01_after_run_all.png", "02_actor_quotations.png", "03_search.png"):
+    for name in ("01_after_run_all.png", "02_actor_quotations.png", "03_search.png",
+                 "04_outlet_attention.png"):  # fmt: skip
         assert (shots / name).stat().st_size > 10_000, name
