@@ -129,6 +129,18 @@ def actors(data: ReportData, articles: Collection[str] | None = None):
     return table.iloc[order].reset_index(drop=True)
 
 
+def actor_label(row) -> str:
+    """The actor picker's text for one row of :func:`actors`: name, label and counts."""
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    return (
+        f"{row.actor} ({row.label.lower()}; {count(row.n_mentions, 'mention')}, "
+        f"{count(row.n_quotes, 'quote')})"
+    )
+
+
 # --- filters -------------------------------------------------------------------------------------
 
 
@@ -482,13 +494,7 @@ class Explorer:
         self.actor = w.Dropdown(
             description="Actor",
             options=[("(pick an actor)", ALL)]
-            + [
-                (
-                    f"{r.actor} ({r.label.lower()}; {r.n_mentions} mentions, {r.n_quotes} quotes)",
-                    r.actor,
-                )
-                for r in choices.itertuples(index=False)
-            ],
+            + [(actor_label(r), r.actor) for r in choices.itertuples(index=False)],
             value=ALL,
             layout=w.Layout(width="36em"),
             style=style,
@@ -721,8 +727,13 @@ def _attention_chart(table):
     )
     fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 20, "b": 30})
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    fig.update_xaxes(tickformat="%b %Y")
     periods = table["period"].drop_duplicates()
+    months = (periods.max().year - periods.min().year) * 12 + periods.max().month
+    months -= periods.min().month
+    # one tick per month (or quarter, or year): plotly's own ticks fall mid-month, and a month
+    # label on them repeats
+    step = "M1" if months <= 18 else "M3" if months <= 60 else "M12"
+    fig.update_xaxes(tickformat="%b %Y", dtick=step)
     if len(periods) == 1:  # one point: plotly would zoom the axis to milliseconds around it
         only = periods.iat[0]
         fig.update_xaxes(range=[only - pd.Timedelta(days=45), only + pd.Timedelta(days=45)])

@@ -200,3 +200,13 @@ def test_the_explorer_notebook_is_thin_paired_and_not_a_report():
         (c.cell_type, c.source) for c in nb.cells
     ], hint
     assert path not in [r.path for r in reports.discover()]
+
+
+def test_actor_labels_count_in_words(data):
+    rows = explorer.actors(data).set_index("actor", drop=False)
+    assert explorer.actor_label(rows.loc["Athar Abbas"]) == (
+        "Athar Abbas (person; 2 mentions, 2 quotes)"
+    )
+    assert explorer.actor_label(rows.loc["Mike Mullen"]) == (
+        "Mike Mullen (person; 1 mention, 1 quote)"
+    )

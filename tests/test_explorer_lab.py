@@ -147,11 +147,7 @@ def _actor_labels(root: Path) -> dict[str, str]:
     from analysis import explorer
 
     table = explorer.actors(explorer.load(_corpus(root)))
-    return {
-        row.actor: f"{row.actor} ({row.label.lower()}; {row.n_mentions} mentions, "
-        f"{row.n_quotes} quotes)"
-        for row in table.itertuples(index=False)
-    }
+    return {row.actor: explorer.actor_label(row) for row in table.itertuples(index=False)}
 
 
 @pytest.mark.slow
