@@ -231,9 +231,11 @@ def test_the_explorer_runs_in_jupyterlab_and_shows_an_actors_quotations(lab, tmp
             expect(chart).to_be_visible(timeout=60_000)
             chart.scroll_into_view_if_needed()
             page.screenshot(path=shots / "04_outlet_attention.png", full_page=True)
+        except Exception:
+            if page is not None:  # what the page showed when the test failed
+                page.screenshot(path=shots / "99_failed.png", full_page=True)
+            raise
         finally:
-            if page is not None:
-                page.screenshot(path=shots / "99_last.png", full_page=True)
             browser.close()
             if shots.is_dir():
                 ARTIFACTS.mkdir(parents=True, exist_ok=True)
