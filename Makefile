@@ -42,9 +42,10 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
 	  echo "warning: Chromium is not installed and cannot be installed here; the browser test will skip (or fail under CI=true)"
 
-## JupyterLab with the project's kernel (as root too: JupyterLab refuses root without --allow-root).
+## JupyterLab with the project's kernel, rooted at the project folder so the explorer's links reach
+## the corpus files (as root too: JupyterLab refuses root without --allow-root).
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf $(VENV) .cache reports/*.html reports/*.ipynb reports/*.json

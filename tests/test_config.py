@@ -101,7 +101,9 @@ def test_an_installed_package_works_in_the_current_folder(installed, tmp_path):
     assert paths["SEEDS_DIR"] == installed / "analysis" / "seeds"
     assert paths["NOTEBOOKS_DIR"] == installed / "analysis" / "notebooks"
     shipped = sorted(p.name for p in paths["NOTEBOOKS_DIR"].iterdir())
-    assert shipped == sorted(p.name for p in CHECKOUT.glob("notebooks/[0-9][0-9]_*.ipynb"))
+    # the report notebooks and the explorer (package data: notebooks/*.ipynb)
+    assert shipped == sorted(p.name for p in CHECKOUT.glob("notebooks/*.ipynb"))
+    assert "explorer.ipynb" in shipped
     assert sorted(p.name for p in paths["SEEDS_DIR"].iterdir()) == sorted(
         p.name for p in (CHECKOUT / "seeds").iterdir()
     )
