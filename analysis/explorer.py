@@ -50,7 +50,7 @@ ALL = ""
 def load(
     corpus: str | os.PathLike | Sequence[str | os.PathLike],
     *,
-    workers: int | None = 1,
+    workers: int | None = None,
     dedupe: str = "none",
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the explorer's :data:`TABLES`."""
@@ -743,8 +743,9 @@ def _attention_chart(table):
 def explore(
     corpus: str | os.PathLike | Sequence[str | os.PathLike] = "seeds",
     *,
-    workers: int | None = 1,
+    workers: int | None = None,
     dedupe: str = "none",
+    n_topics: str = "",
     doc_topics=None,
     topic_labels: Mapping[Any, str] | None = None,
     max_rows: int = 200,
@@ -759,12 +760,28 @@ def explore(
         Worker processes for articles not parsed yet (the feature store caches parses).
     dedupe : {"none", "story", "outlet"}
         Count syndicated copies once per story (see :func:`load_report_data`).
+    n_topics : str
+        ``""``: no topic filter; a number as text (``"8"``) or ``"auto"`` fits the topics
+        report's model (:func:`analysis.reports.topics.fit`) and enables the topic picker, each
+        topic labelled by its three top terms.
     doc_topics, topic_labels, max_rows
-        See :class:`Explorer`.
+        See :class:`Explorer` (given ``doc_topics`` win over ``n_topics``).
     """
     _init_itables()
+    if n_topics and doc_topics is None:
+        doc_topics, topic_labels = _fit_topics(corpus, n_topics, dedupe, workers)
     data = load(corpus, workers=workers, dedupe=dedupe)
     return Explorer(data, doc_topics=doc_topics, topic_labels=topic_labels, max_rows=max_rows)
+
+
+def _fit_topics(corpus, n_topics: str, dedupe: str, workers):
+    """``(doc_topics, labels)`` of the topics report's model fitted on ``corpus``."""
+    from analysis.reports import topics
+
+    fitted = topics.fit(topics.load(corpus, dedupe=dedupe, workers=workers), n_topics=n_topics)
+    terms = fitted.topics_frame().query("rank <= 3").groupby("topic")["term"]
+    labels = {t: f"{t}: {', '.join(words)}" for t, words in terms}
+    return fitted.doc_topics_frame(), labels
 
 
 def _init_itables() -> None:

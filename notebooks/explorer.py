@@ -22,23 +22,12 @@
 # %% tags=["parameters"]
 # Parameters
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
-workers: int = 1  # worker processes for articles not parsed yet (the feature store caches parses)
+workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 n_topics: str = ""  # "" for no topic filter; a number of topics ("8") or "auto" fits a topic model
 
 # %%
 from analysis import explorer
 
-doc_topics = topic_labels = None
-if n_topics:
-    from analysis.reports import topics
-
-    fitted = topics.fit(topics.load(corpus, dedupe=dedupe), n_topics=n_topics)
-    doc_topics = fitted.doc_topics_frame()
-    terms = fitted.topics_frame().query("rank <= 3").groupby("topic")["term"]
-    topic_labels = {t: f"{t}: {', '.join(words)}" for t, words in terms}
-
 # %%
-explorer.explore(
-    corpus, workers=workers, dedupe=dedupe, doc_topics=doc_topics, topic_labels=topic_labels
-)
+explorer.explore(corpus, workers=workers, dedupe=dedupe, n_topics=n_topics)

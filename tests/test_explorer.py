@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -194,6 +195,10 @@ def test_the_explorer_notebook_is_thin_paired_and_not_a_report():
     assert "parameters" in code[0].metadata.get("tags", [])
     assert 'corpus: str = "seeds"' in code[0].source
     assert "explorer.explore(" in code[-1].source
+    # Only calls into the package: no logic of its own (the topic fit is explore's n_topics).
+    assert not [
+        c.source for c in code if re.search(r"^\s*(if|for|while|def|class|with)\b", c.source, re.M)
+    ]
     paired = jupytext.read(path.with_suffix(".py"))
     hint = "explorer.py differs from explorer.ipynb: run jupytext --sync notebooks/*.ipynb"
     assert [(c.cell_type, c.source) for c in paired.cells] == [
