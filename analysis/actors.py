@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from analysis.entities import ACTOR_COLUMNS, NAME_LABELS, _initials, _lists, _norm
+from analysis.records import ACTORS_FILE  # found at the top of a corpus folder
 
 __all__ = [
     "ACTORS_FILE",
@@ -39,8 +40,6 @@ __all__ = [
     "co_mentions",
 ]
 
-#: The actors file found automatically at the top of a corpus folder.
-ACTORS_FILE = "actors.csv"
 #: Columns of the ``actors`` table after those of DESIGN.md: ``country``, the country of a
 #: demonym actor ("Japanese" -> "Japan", from ``resources/demonyms.tsv``), else None.
 ACTOR_EXTRA_COLUMNS = ("country",)
@@ -97,13 +96,15 @@ def read_actors_file(path: str | os.PathLike) -> ActorEdits:
     labels: dict[str, str] = {}
     seen: dict[tuple[str, str], int] = {}
     lines = text.splitlines()
+    header_possible = True  # the first row that is no comment may be the header
     for number, row in enumerate(csv.reader(lines), start=1):
         fields = [f.strip() for f in row]
         while fields and not fields[-1]:
             fields.pop()
         if not fields or fields[0].startswith("#"):
             continue
-        if number == 1 and [f.lower() for f in fields] == ["action", "name", "value"]:
+        first, header_possible = header_possible, False
+        if first and [f.lower() for f in fields] == ["action", "name", "value"]:
             continue
         where = f"{src}: line {number}"
         action = fields[0].lower()

@@ -44,6 +44,7 @@ from analysis.inputs import (
     iter_input_files,
 )
 from analysis.records import (
+    ACTORS_FILE,
     MAX_NESTING,
     METADATA_FILE,
     RECORD_BATCH,
@@ -264,6 +265,9 @@ def _folder_metadata(inputs: list, given: set[Path], opts: _Options, rejects: li
     described = _Described()
     corpus = []
     for path, problem, root in inputs:
+        if path.name == ACTORS_FILE and path.parent == root and path not in given:
+            # The folder's actors file (analysis.actors): read by extract, not an article file.
+            continue
         if path.name != METADATA_FILE or path in given:
             corpus.append((path, problem, root))
             continue

@@ -74,6 +74,8 @@ def _article_from_txt(
 
 #: The name of the file that describes the ``.txt`` files of its folder (one row per file).
 METADATA_FILE = "metadata.csv"
+#: The actors file at the top of a corpus folder (analysis.actors): not an article file.
+ACTORS_FILE = "actors.csv"
 #: Columns of a metadata file naming the ``.txt`` file a row describes, in order of preference.
 METADATA_KEYS = ("file", "filename")
 

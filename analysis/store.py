@@ -342,6 +342,7 @@ def extract_corpus(
     part_size: int = DEFAULT_PART_SIZE,
     progress: bool | None = None,
     inputs: Iterable[str | os.PathLike] = (),
+    actors=None,
 ) -> ExtractSummary:
     """Extract every feature table of ``articles`` into the folder ``out``.
 
@@ -367,6 +368,10 @@ def extract_corpus(
     inputs : paths
         The corpus files and folders ``articles`` come from: ``out`` may not be, hold, or lie
         inside any of them.
+    actors : path or analysis.actors.ActorEdits, optional
+        The user's actors file (:func:`analysis.actors.read_actors_file`), applied to the
+        ``actors`` table only; it is read before any work, so a bad file fails early. The
+        per-article cache does not depend on it: the actors table is built from the mentions.
 
     Returns
     -------
@@ -393,6 +398,11 @@ def extract_corpus(
     out = check_store_folder(out, inputs=inputs)
     # Everything that can fail cheaply fails before any folder is made.
     load_pipeline(model)
+    if actors is not None:
+        from analysis.actors import ActorEdits, read_actors_file
+
+        if not isinstance(actors, ActorEdits):
+            actors = read_actors_file(actors)
     summary = ExtractSummary(pipeline=pipeline_key(model, table_names))
     out.parent.mkdir(parents=True, exist_ok=True)
     files.remove_stale(out)  # temporary folders of runs that were killed
@@ -460,7 +470,7 @@ def extract_corpus(
             )
         writer.finish(names)
         article_parts.finish(["articles"])
-        _write_actors(tmp)
+        _write_actors(tmp, actors)
         # Syndicated copies grouped into stories (no parse needed; reads the articles just written).
         from analysis.stories import store_stories
 
@@ -532,10 +542,10 @@ def _article_rows(articles) -> tuple[Iterator[dict], int | None]:
     return (dict(a) for a in articles), total
 
 
-def _write_actors(tmp: Path) -> None:
+def _write_actors(tmp: Path, actors=None) -> None:
     """The corpus-level actors table, from the mentions and articles just written."""
     try:
-        from analysis.entities import actor_table
+        from analysis.actors import actor_table
     except ImportError:
         return
     mentions = tmp / "mentions.parquet"
@@ -552,4 +562,4 @@ def _write_actors(tmp: Path) -> None:
     )
     if "published" not in arts.columns:
         arts["published"] = pd.NaT
-    _write_parquet(actor_table(frame, arts), tmp / "actors.parquet")
+    _write_parquet(actor_table(frame, arts, actors=actors), tmp / "actors.parquet")
