@@ -13,6 +13,9 @@ _OPENERS_BEFORE = set(" \t\n([{—–-/:;,") | {"“", "‘", '"', "'", "«"}
 _CLOSE_AFTER = set(" \t\n)]}.,;:!?—–-…") | {"”", "’", '"', "'", "»"}
 #: A single newline is a paragraph break when the line before it ends like this (else a wrap).
 _LINE_END = set(".!?:”’\"'»…")
+#: ...unless the line ends a quotation with a comma (its attribution follows: ``,"`` then
+#: "Denman said." on the next line of hard-wrapped wire copy).
+_OPEN_ENDINGS = (',"', ",”", ",''", ",’", ",'")
 #: Longest single-quoted stretch taken as a quotation (longer ones are apostrophe accidents).
 _MAX_SINGLE = 300
 
@@ -38,7 +41,10 @@ def _paragraph_breaks(text: str) -> list[tuple[int, int]]:
                 j += 1
             blank = text.count("\n", i, j) >= 2
             line = text[start:i].rstrip()
-            if blank or (line and line[-1] in _LINE_END) or j >= n:
+            # Hard-wrapped copy: a next line that opens in lowercase continues the sentence
+            # ("the U.S.\ntrade deficit"), whatever the line before ends with.
+            wrapped = line.endswith(_OPEN_ENDINGS) or (j < n and text[j].islower())
+            if blank or (line and line[-1] in _LINE_END and not wrapped) or j >= n:
                 if line:
                     spans.append((start, start + len(line)))
                 start = j
