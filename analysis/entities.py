@@ -461,6 +461,11 @@ def _plural_stem(word: str) -> str | None:
     return None
 
 
+#: Labels a lone surname may carry and still be the person named in full elsewhere in the
+#: article ("Conable" tagged ORG, FAC or PRODUCT beside "Barber Conable"); not a language.
+_SURNAME_LABELS = NAME_LABELS - {"LANGUAGE"}
+
+
 def _resolve(doc, drafts: list[_Draft], lists: dict) -> list[str | None]:
     """Return the actor of each draft: short forms and plural family names to their full name."""
     words = [[t.text.replace("’", "'") for t in doc[d.s : d.e]] for d in drafts]
@@ -512,7 +517,7 @@ def _resolve(doc, drafts: list[_Draft], lists: dict) -> list[str | None]:
             actors.append(text)
             continue
         full = suffixes.get(tuple(w))
-        if full and len(full) == 1 and (d.label == "PERSON" or d.label in {"ORG", "NORP", "GPE"}):
+        if full and len(full) == 1 and d.label in _SURNAME_LABELS:
             if d.label != "PERSON" and text in aliases:
                 actors.append(aliases[text])
                 continue

@@ -212,7 +212,8 @@ def _looks_like_title(doc, text: str, quote_text: str, first_tok) -> bool:
 _AS_WORDS_RE = re.compile(
     r"(?:\b(?:the|a|an|this|that|his|her|their|its)\s+(?:words?|terms?|phrases?|expressions?"
     r"|names?|labels?|nicknames?|acronyms?|epithets?)|\bso-called|\bso\s+called|\bknown\s+as"
-    r"|\breferred\s+to\s+as)\s*$",
+    r"|\breferred\s+to\s+as"
+    r"|\b(?:words?|terms?|phrases?|expressions?|names?)\s+(?:such\s+as|like|including))\s*$",
     re.IGNORECASE,
 )
 #: Participles that name what follows ("a plan dubbed “Fortress Europe”"); with a subject of
@@ -228,6 +229,8 @@ _TITLE_NOUN_RE = re.compile(
     r"|newspaper|website|manifesto)s?\s*$",
     re.IGNORECASE,
 )
+#: What joins items of a list: "“incumbent” and “challenger”", "“Ray”, “Sideways” or “Closer”".
+_LIST_GLUE_RE = re.compile(r"\s*(?:,\s*)?(?:(?:and|or)\s+)?")
 #: Most words a mention of words (or a title) in marks may have; longer is speech.
 _MAX_AS_WORDS = 6
 _MAX_TITLE_WORDS = 12
@@ -325,14 +328,24 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
     prev: Quote | None = None
     prev_para_end = -1
     cue_ids: dict[int, int] = {}
+    named_end = -1  # end of the last quoted words or title skipped
     for s, inner in zip(spans, tok_spans, strict=True):
         if inner is None or not len(inner):
             continue
         quote_text = " ".join(text[a:b].strip() for a, b in s.pieces).strip()
         first = inner[0]
-        if _looks_like_title(doc, text, quote_text, first) or _named_not_said(
-            doc, text, s, quote_text, first
+        if (
+            _looks_like_title(doc, text, quote_text, first)
+            or _named_not_said(doc, text, s, quote_text, first)
+            # The next item of a list of such words or titles: "“incumbent” and “challenger”".
+            or (
+                named_end >= 0
+                and _LIST_GLUE_RE.fullmatch(text[named_end : s.open_at])
+                and len(quote_text.split()) <= _MAX_TITLE_WORDS
+                and not quote_text.endswith((",", "."))  # speech ends so inside its marks
+            )
         ):
+            named_end = s.close_at
             continue
         ks = sorted({resolver.sent_of[first.i], resolver.sent_of[inner[-1].i]})
         sents = [resolver.sents[k] for k in ks]

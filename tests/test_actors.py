@@ -105,6 +105,16 @@ def test_the_label_most_mentions_carry_wins(nlp):
     assert got == [("BT", "ORG"), ("BT", "ORG"), ("London", "GPE"), ("BT", "ORG")]
 
 
+def test_a_surname_of_any_name_label_joins_the_full_name(nlp):
+    text = "World Bank President Barber Conable spoke on Tuesday. Conable said lending would rise."
+    doc = with_ents(nlp, text, [("Barber Conable", 0, "PERSON"), ("Conable", 1, "FAC")])
+    got = [(m.text, m.label, m.actor) for m in mentions(doc, {"text": text})]
+    assert got == [
+        ("Barber Conable", "PERSON", "Barber Conable"),
+        ("Conable", "PERSON", "Barber Conable"),
+    ]
+
+
 def test_a_company_with_shares_is_no_person(nlp):
     text = "Yukos said it would appeal. Shares in Yukos fell. Yukos' shares fell again."
     got = [(t, lab) for t, lab, _ in actors_of(nlp, text) if t == "Yukos"]

@@ -310,6 +310,9 @@ def test_summaries_of_an_empty_table():
         # Titles of works and slogans, whatever their words.
         "The slogan “Are you thinking what we're thinking?” was criticised, Labour said.",
         'The song "Do they know it\'s Christmas?" topped the charts again, the label said.',
+        # A list of such words or titles: no speaker "Words".
+        'Words such as "incumbent" and "challenger" were banned from the leaflets.',
+        'He starred in the films "Ray", "Collateral" and "Jarhead".',
     ],
 )
 def test_words_and_titles_in_marks_are_not_quotations(nlp, text):
@@ -326,6 +329,8 @@ def test_words_and_titles_in_marks_are_not_quotations(nlp, text):
             "he",
         ),
         ('Ms Jones described the move as "outrageous" on Monday.', "outrageous", "Jones"),
+        # Speech right after quoted words is still speech.
+        ('He used the word "hope". "We will win," he said.', "We will win,", "he"),
     ],
 )
 def test_quoted_epithets_stay_quotations(nlp, text, quote, speaker):
