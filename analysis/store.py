@@ -192,14 +192,17 @@ def feature_store(
     workers: int | None = 1,
     model: str | None = None,
     progress: bool | None = None,
+    actors=None,
 ) -> Path:
     """Return the feature store folder of ``corpus``, extracting what is not cached yet.
 
     The one call a notebook makes: the folder (under the cache directory) is named by the corpus
     paths and the pipeline version, every article parsed once is read back from the per-article
     cache, and :func:`read_table` then reads any table from it. The folder is marked as a
-    feature store like any ``extract`` output.
+    feature store like any ``extract`` output. ``actors`` is the user's actors file
+    (:func:`analysis.actors.read_actors_file`); by default a corpus folder's ``actors.csv``.
     """
+    from analysis.actors import find_actors_file
     from analysis.corpus import load_corpus
 
     paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
@@ -222,6 +225,7 @@ def feature_store(
         tables=table_names,
         progress=progress,
         inputs=paths,
+        actors=actors if actors is not None else find_actors_file(paths),
     )
     return out
 

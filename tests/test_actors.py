@@ -160,7 +160,11 @@ def test_actor_table_links_demonyms_and_spelled_out_acronyms():
 def test_actors_file_merges_drops_and_labels(fixtures_dir):
     path = fixtures_dir / "actors" / "actors.csv"
     edits = read_actors_file(path)
-    assert edits.aliases == {"Tories": "Conservative Party", "Smith, J.": "John Smith"}
+    assert edits.aliases == {
+        "Tories": "Conservative Party",
+        "Smith, J.": "John Smith",
+        "Michael Howard": "Leader of the Opposition",
+    }
     assert edits.drops == {"Bank"} and edits.labels == {"BT": "ORG"}
     for actors in (path, str(path), edits):
         table = actor_table(MENTIONS, actors=actors).set_index("actor")
@@ -222,8 +226,8 @@ def test_cli_extract_finds_the_folders_actors_file(corpus, tmp_path, capsys):
     assert _extract(corpus, tmp_path / "store") == 0
     err = capsys.readouterr().err
     assert f"actors file: {corpus / 'actors.csv'}" in err and "rejected" not in err
-    table = read_table(tmp_path / "store", "actors")
-    assert "Conservative Party" in set(table["actor"]) and "Tories" not in set(table["actor"])
+    actors = set(read_table(tmp_path / "store", "actors")["actor"])
+    assert "Leader of the Opposition" in actors and "Michael Howard" not in actors
     # The loader does not take the actors file for articles.
     articles, rejects = load_corpus(corpus)
     assert len(articles) == 1 and rejects.empty
@@ -235,3 +239,12 @@ def test_cli_extract_bad_actors_file(corpus, tmp_path, fixtures_dir, capsys):
     assert _extract(corpus, tmp_path / "store", "--actors", str(bad)) == 1
     assert f"{bad}: line 2: unknown action 'merge'" in capsys.readouterr().err
     assert not (tmp_path / "store").exists()
+
+
+def test_feature_store_uses_the_folders_actors_file(corpus, tmp_path, monkeypatch):
+    from analysis.store import feature_store
+
+    monkeypatch.setattr("analysis.config.CACHE_DIR", tmp_path / "cache")
+    store = feature_store(corpus, tables=("mentions",), progress=False)
+    actors = set(read_table(store, "actors")["actor"])
+    assert "Leader of the Opposition" in actors and "Michael Howard" not in actors
