@@ -338,7 +338,14 @@ def actor_table(
         values = out[column] if column in out else [None] * len(out)
         out[column] = pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
     demonyms = _lists()["demonyms"]
-    out["country"] = pd.Series([demonyms.get(a) for a in out["actor"]], dtype=object)
+    # A language ("English") is no people: only other labels link to a country.
+    out["country"] = pd.Series(
+        [
+            demonyms.get(a) if lab != "LANGUAGE" else None
+            for a, lab in zip(out["actor"], out["label"], strict=True)
+        ],
+        dtype=object,
+    )
     out = out[out["label"].isin(wanted)][columns]
     out = out.astype(
         {"actor": object, "label": object, "n_mentions": "int64", "n_articles": "int64"}

@@ -337,9 +337,9 @@ def _clean(doc, lists: dict, signoffs: list[tuple[int, int]]) -> list[_Draft]:
         if d.e - d.s == 1 and d.label == "PERSON" and d.ts is None and _names_an_accord(doc, d):
             # "the Louvre accord", "the Plaza pact": a place or meeting naming a deal, no person.
             d.label = "LAW"
-        elif d.label == "PERSON" and d.ts is None and _has_shares(doc, d):
-            # "Yukos shares", "a stake in Yukos": a person has no shares traded.
-            d.label = "ORG"
+        elif d.label == "PERSON" and d.ts is None and (company := _company_context(doc, d)):
+            # "Yukos shares", "oil giant Yukos": a person has no shares traded.
+            d.label = company
     # A lone common noun ("Bank", "Government") names no one: capitalised at a sentence start or
     # short for a name given earlier, it would merge every bank of the corpus into one actor.
     drafts = [
@@ -403,20 +403,36 @@ def _names_an_accord(doc, d: _Draft) -> bool:
     return doc[d.s - 1].lower_ == "the" and doc[d.e].text in _ACCORD_NOUNS
 
 
-def _has_shares(doc, d: _Draft) -> bool:
-    """ "Yukos shares", "Yukos's stock", "shares in Yukos", "a stake in Yukos"."""
-    after = doc[d.e : d.e + 2]
-    if len(after) and (
-        after[0].text in {"shares", "stock"}
-        or (
-            after[0].text in _POSSESSIVE_TOKENS
-            and len(after) > 1
-            and after[1].text in {"shares", "stock"}
-        )
-    ):
-        return True
-    before = [t.lower_ for t in doc[max(d.s - 2, 0) : d.s]]
-    return len(before) == 2 and before[1] in {"in", "of"} and before[0] in {"shares", "stake"}
+#: Nouns that make the name next to them a product rather than a company.
+_PRODUCT_NOUNS = frozenset({"browser", "software"})
+#: Lowercase nouns right before a name that make it a company ("oil giant Yukos").
+_COMPANY_BEFORE = frozenset(
+    {"giant", "firm", "company", "group", "maker", "carrier", "airline", "retailer", "operator",
+     "producer", "insurer", "lender", "conglomerate", "manufacturer", "supermarket", "browser"}
+)  # fmt: skip
+#: Lowercase nouns right after a name (or its possessive) that only a company has ("Yukos
+#: shares", "Yukos' owner", "Firefox browser"); not "aides" or "spokesman", which persons have.
+_COMPANY_AFTER = frozenset(
+    {"shares", "stock", "shareholders", "stake", "owner", "owners", "boss", "bosses",
+     "executives", "employees", "staff", "workers", "subsidiary", "headquarters", "browser",
+     "software"}
+)  # fmt: skip
+
+
+def _company_context(doc, d: _Draft) -> str | None:
+    """The label a company context gives a name: "Yukos shares", "Yukos' owner", "shares in
+    Yukos", "oil giant Yukos" make an ORG; "the Firefox browser" a PRODUCT; else None."""
+    k = d.e
+    if k < len(doc) and doc[k].text in _POSSESSIVE_TOKENS:
+        k += 1
+    if k < len(doc) and doc[k].text in _COMPANY_AFTER:
+        return "PRODUCT" if doc[k].text in _PRODUCT_NOUNS else "ORG"
+    before = [t.text for t in doc[max(d.s - 2, 0) : d.s]]
+    if before[-1:] and before[-1] in _COMPANY_BEFORE:
+        return "PRODUCT" if before[-1] in _PRODUCT_NOUNS else "ORG"
+    if len(before) == 2 and before[1] in {"in", "of"} and before[0] in {"shares", "stake"}:
+        return "ORG"
+    return None
 
 
 def _absorb_group_nouns(doc, drafts: list[_Draft], lists: dict) -> None:
@@ -597,7 +613,9 @@ def _agency_as_source(doc, d: _Draft, name: str, lists: dict) -> bool:
     if name.lower().rstrip(".") not in lists["agencies"]:
         return False
     before = [t.lower_ for t in doc[max(d.s - 2, 0) : d.s]]
-    if d.s > 0 and doc[d.s - 1].lemma_ == "tell":
+    # "told Reuters", "told the Reuters news agency".
+    k = d.s - 1 if d.s > 0 and doc[d.s - 1].lower_ != "the" else d.s - 2
+    if k >= 0 and doc[k].lemma_ == "tell":
         return True
     if before in (["according", "to"], ["interview", "with"]) or (
         before[-1:] == ["by"] and d.s >= 2 and doc[d.s - 2].lemma_ in {"contact", "see", "obtain"}

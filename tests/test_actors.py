@@ -77,6 +77,7 @@ def test_an_acronym_joins_the_name_the_article_spells_out(nlp):
     "text",
     [
         "\u201cWe will cut rates,\u201d a central bank official told Reuters on Monday.",
+        "Managing director Tim Osborne told the Reuters news agency that talks had failed.",
         "Reuters reported the deal on Friday.",
         "Prices fell, according to Reuters calculations.",
         "Prices fell 3 percent, according to Reuters.",
@@ -121,6 +122,19 @@ def test_a_company_with_shares_is_no_person(nlp):
     assert got == [("Yukos", "ORG")] * 3
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "label"),
+    [
+        ("The owners of embattled Russian oil giant Yukos are to ask for damages.", "Yukos", "ORG"),
+        ("Yukos' owner Menatep Group says it will appeal.", "Yukos", "ORG"),
+        ("Mozilla's Firefox browser has won 10% of the market.", "Firefox", "PRODUCT"),
+    ],
+)
+def test_company_and_product_contexts_are_no_person(nlp, text, name, label):
+    got = [lab for t, lab, _ in actors_of(nlp, text) if t == name]
+    assert got == [label]
+
+
 def test_an_accord_named_after_a_place_is_no_person(nlp):
     text = "Finance ministers reaffirmed the Louvre accord on Saturday."
     got = [(t, lab) for t, lab, _ in actors_of(nlp, text) if t == "Louvre"]
@@ -141,6 +155,7 @@ MENTIONS = frame(
         ("a2", "EC", "ORG", "EC"),
         ("a2", "Japanese", "NORP", "Japanese"),
         ("a2", "Japan", "GPE", "Japan"),
+        ("a2", "English", "LANGUAGE", "English"),
         ("a3", "Tories", "NORP", "Tories"),
         ("a3", "Bank", "ORG", "Bank"),
         ("a3", "BT", "GPE", "BT"),
@@ -153,6 +168,7 @@ def test_actor_table_links_demonyms_and_spelled_out_acronyms():
     table = actor_table(MENTIONS).set_index("actor")
     assert table.loc["Japanese", "country"] == "Japan"  # linked, not merged
     assert table.loc["Japan", "n_mentions"] == 1 and table.loc["Japan", "country"] is None
+    assert table.loc["English", "country"] is None  # a language, not a people
     assert "EC" not in table.index  # a2's lone "EC" joins a1's spelled-out name
     assert table.loc["European Community", "n_articles"] == 2
 
