@@ -603,6 +603,8 @@ _AGENCY_SOURCE_NOUNS = frozenset(
     {"poll", "survey", "reporter", "correspondent", "tally", "calculation", "calculations",
      "interview", "witness", "photographer", "count", "estimate"}
 )  # fmt: skip
+#: Verbs whose agent is the agency gathering the story ("polled by Reuters", "seen by AFP").
+_AGENCY_BY_VERBS = frozenset({"poll", "interview", "survey", "contact", "see", "obtain", "reach"})
 #: Verbs whose subject is the agency reporting the story ("Reuters reported", "has learned").
 _AGENCY_SOURCE_VERBS = frozenset({"report", "learn"})
 
@@ -618,7 +620,7 @@ def _agency_as_source(doc, d: _Draft, name: str, lists: dict) -> bool:
     if k >= 0 and doc[k].lemma_ == "tell":
         return True
     if before in (["according", "to"], ["interview", "with"]) or (
-        before[-1:] == ["by"] and d.s >= 2 and doc[d.s - 2].lemma_ in {"contact", "see", "obtain"}
+        before[-1:] == ["by"] and d.s >= 2 and doc[d.s - 2].lemma_ in _AGENCY_BY_VERBS
     ):
         return True
     last = doc[d.e - 1]

@@ -82,6 +82,7 @@ def test_an_acronym_joins_the_name_the_article_spells_out(nlp):
         "Prices fell, according to Reuters calculations.",
         "Prices fell 3 percent, according to Reuters.",
         "A Reuters poll of 20 economists showed growth slowing.",
+        "Economists polled by Reuters said that growth should slow.",
     ],
 )
 def test_the_agency_as_the_story_source_is_no_actor(nlp, text):

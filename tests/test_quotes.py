@@ -347,3 +347,13 @@ def test_hard_wrapped_quotations_keep_their_speaker(nlp, fixtures_dir):
     assert [q.quote.split()[-1] for q in found] == ["further,", "large,"]
     assert [q.speaker for q in found] == ["John Denman", "Mary Hollis"]
     assert "U.S.\ntrade deficit" in found[1].quote
+
+
+def test_indented_wire_copy_wraps_at_any_line_end(nlp, fixtures_dir):
+    # Paragraphs that open with an indent: a line ending in "." before an unindented line
+    # starting in uppercase is a wrap inside the quotation, not its end.
+    text = (fixtures_dir / "quotes_hard_wrapped_indented.txt").read_text(encoding="utf-8")
+    found = list(quotes(nlp(normalise_for_parse(text)), text=text))
+    assert len(found) == 1
+    assert found[0].quote.endswith("no finance?")
+    assert text[found[0].speaker_start : found[0].speaker_end] == "she"
