@@ -39,8 +39,10 @@ _EXPORTS: dict[str, str] = {
     "read_table": "analysis.store",
     # entities and actors
     "extract_mentions": "analysis.entities",
-    "actor_table": "analysis.entities",
-    "co_mentions": "analysis.entities",
+    "actor_table": "analysis.actors",
+    "co_mentions": "analysis.actors",
+    "read_actors_file": "analysis.actors",
+    "apply_actor_edits": "analysis.actors",
     # quotes
     "quote_spans": "analysis.quote_marks",
     "extract_quotes": "analysis.quotes",

@@ -47,6 +47,7 @@ from analysis.records import (
     MAX_NESTING,
     METADATA_FILE,
     RECORD_BATCH,
+    USER_LIST_FILES,
     FileMetadata,
     _article_from_txt,
     _articles_from_records,
@@ -264,6 +265,9 @@ def _folder_metadata(inputs: list, given: set[Path], opts: _Options, rejects: li
     described = _Described()
     corpus = []
     for path, problem, root in inputs:
+        if path.name in USER_LIST_FILES and path.parent == root and path not in given:
+            # The folder's actors file or stop words (records.user_list_files): not articles.
+            continue
         if path.name != METADATA_FILE or path in given:
             corpus.append((path, problem, root))
             continue

@@ -22,8 +22,6 @@ __all__ = [
     "Mention",
     "mentions",
     "extract_mentions",
-    "actor_table",
-    "co_mentions",
 ]
 
 #: Columns of the ``mentions`` table (DESIGN.md), then the extra columns this module adds.
@@ -98,7 +96,14 @@ def _lists() -> dict:
         alias, _, canonical = line.partition("\t")
         if canonical.strip():
             aliases[alias.strip()] = canonical.strip()
+    demonyms = {}
+    for line in read_word_list("demonyms.tsv"):
+        demonym, _, country = line.partition("\t")
+        if country.strip():
+            demonyms[demonym.strip()] = country.strip()
     return {
+        "demonyms": demonyms,
+        "generic": fold(read_word_list("generic_heads.txt")),
         "titles": fold(read_word_list("titles.txt")),
         "modifiers": fold(read_word_list("title_modifiers.txt")),
         "agencies": AGENCY_NAMES,  # resources/agencies.tsv, the forms with the role "name"
@@ -328,6 +333,20 @@ def _clean(doc, lists: dict, signoffs: list[tuple[int, int]]) -> list[_Draft]:
             _split_title(doc, d, lists)
         drafts.append(d)
     _absorb_group_nouns(doc, drafts, lists)
+    for d in drafts:
+        if d.e - d.s == 1 and d.label == "PERSON" and d.ts is None and _names_an_accord(doc, d):
+            # "the Louvre accord", "the Plaza pact": a place or meeting naming a deal, no person.
+            d.label = "LAW"
+        elif d.label == "PERSON" and d.ts is None and (company := _company_context(doc, d)):
+            # "Yukos shares", "oil giant Yukos": a person has no shares traded.
+            d.label = company
+    # A lone common noun ("Bank", "Government") names no one: capitalised at a sentence start or
+    # short for a name given earlier, it would merge every bank of the corpus into one actor.
+    drafts = [
+        d for d in drafts
+        if not (d.e - d.s == 1 and d.label in NAME_LABELS and d.ts is None
+                and _key(doc[d.s]) in lists["generic"])
+    ]  # fmt: skip
     # Entities that became part of a title ("Defence" in "Defence Secretary Liam Fox") go.
     in_title = {i for d in drafts if d.ts is not None for i in range(d.ts, d.te)}
     return [
@@ -373,6 +392,49 @@ def _split_title(doc, d: _Draft, lists: dict) -> None:
             d.te = before
 
 
+#: Lowercase nouns after a one-word name that make it the name of a deal, not of a person.
+_ACCORD_NOUNS = frozenset({"accord", "accords", "pact", "treaty"})
+
+
+def _names_an_accord(doc, d: _Draft) -> bool:
+    """ "the Louvre accord": a one-word name between "the" and a deal noun."""
+    if d.s == 0 or d.e >= len(doc):
+        return False
+    return doc[d.s - 1].lower_ == "the" and doc[d.e].text in _ACCORD_NOUNS
+
+
+#: Nouns that make the name next to them a product rather than a company.
+_PRODUCT_NOUNS = frozenset({"browser", "software"})
+#: Lowercase nouns right before a name that make it a company ("oil giant Yukos").
+_COMPANY_BEFORE = frozenset(
+    {"giant", "firm", "company", "group", "maker", "carrier", "airline", "retailer", "operator",
+     "producer", "insurer", "lender", "conglomerate", "manufacturer", "supermarket", "browser"}
+)  # fmt: skip
+#: Lowercase nouns right after a name (or its possessive) that only a company has ("Yukos
+#: shares", "Yukos' owner", "Firefox browser"); not "aides" or "spokesman", which persons have.
+_COMPANY_AFTER = frozenset(
+    {"shares", "stock", "shareholders", "stake", "owner", "owners", "boss", "bosses",
+     "executives", "employees", "staff", "workers", "subsidiary", "headquarters", "browser",
+     "software"}
+)  # fmt: skip
+
+
+def _company_context(doc, d: _Draft) -> str | None:
+    """The label a company context gives a name: "Yukos shares", "Yukos' owner", "shares in
+    Yukos", "oil giant Yukos" make an ORG; "the Firefox browser" a PRODUCT; else None."""
+    k = d.e
+    if k < len(doc) and doc[k].text in _POSSESSIVE_TOKENS:
+        k += 1
+    if k < len(doc) and doc[k].text in _COMPANY_AFTER:
+        return "PRODUCT" if doc[k].text in _PRODUCT_NOUNS else "ORG"
+    before = [t.text for t in doc[max(d.s - 2, 0) : d.s]]
+    if before[-1:] and before[-1] in _COMPANY_BEFORE:
+        return "PRODUCT" if before[-1] in _PRODUCT_NOUNS else "ORG"
+    if len(before) == 2 and before[1] in {"in", "of"} and before[0] in {"shares", "stake"}:
+        return "ORG"
+    return None
+
+
 def _absorb_group_nouns(doc, drafts: list[_Draft], lists: dict) -> None:
     """ "Haqqani network": a name followed by a lowercase group noun becomes an organisation."""
     for d in drafts:
@@ -413,6 +475,11 @@ def _plural_stem(word: str) -> str | None:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return None
+
+
+#: Labels a lone surname may carry and still be the person named in full elsewhere in the
+#: article ("Conable" tagged ORG, FAC or PRODUCT beside "Barber Conable"); not a language.
+_SURNAME_LABELS = NAME_LABELS - {"LANGUAGE"}
 
 
 def _resolve(doc, drafts: list[_Draft], lists: dict) -> list[str | None]:
@@ -466,7 +533,7 @@ def _resolve(doc, drafts: list[_Draft], lists: dict) -> list[str | None]:
             actors.append(text)
             continue
         full = suffixes.get(tuple(w))
-        if full and len(full) == 1 and (d.label == "PERSON" or d.label in {"ORG", "NORP", "GPE"}):
+        if full and len(full) == 1 and d.label in _SURNAME_LABELS:
             if d.label != "PERSON" and text in aliases:
                 actors.append(aliases[text])
                 continue
@@ -474,7 +541,92 @@ def _resolve(doc, drafts: list[_Draft], lists: dict) -> list[str | None]:
             actors.append(next(iter(full)))
             continue
         actors.append(aliases.get(text, text))
+    _link_acronyms(words, drafts, actors)
+    _majority_labels(drafts, actors)
+    for i, d in enumerate(drafts):
+        if actors[i] is not None and _agency_as_source(doc, d, names[i], lists):
+            actors[i] = None
     return actors
+
+
+def _initials(words: list[str]) -> str:
+    """ "European Community" -> "EC", "EC Commission" -> "ECC"; "of" and "and" give no letter."""
+    return "".join(
+        w.replace(".", "") if w.replace(".", "").isupper() else w[0]
+        for w in words
+        if w[:1].isupper()
+    )
+
+
+def _link_acronyms(words: list[list[str]], drafts: list[_Draft], actors: list) -> None:
+    """An acronym joins the one longer name of the article it abbreviates ("EC", "European
+    Community"), whether the article gives it in parentheses or simply uses both."""
+    by_initials: dict[str, set[str]] = defaultdict(set)
+    for d, w, actor in zip(drafts, words, actors, strict=True):
+        if actor is not None and d.label != "PERSON" and len(w) >= 2:
+            by_initials[_initials(w)].add(actor)
+    if not by_initials:
+        return
+    for i, w in enumerate(words):
+        if actors[i] is None or len(w) != 1:
+            continue
+        letters = w[0].replace(".", "")
+        if 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper():
+            full = by_initials.get(letters)
+            if full and len(full) == 1:
+                actors[i] = next(iter(full))
+
+
+def _majority_labels(drafts: list[_Draft], actors: list) -> None:
+    """Give every mention of an actor the label most of its mentions in the article carry.
+
+    The small model labels one name differently from sentence to sentence ("BT" a company, then
+    a place); a strict majority decides, a tie changes nothing.
+    """
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for d, actor in zip(drafts, actors, strict=True):
+        if actor is not None:
+            votes[actor][d.label] += 1
+    for d, actor in zip(drafts, actors, strict=True):
+        if actor is None or len(votes[actor]) < 2:
+            continue
+        (label, n), *_ = votes[actor].most_common(1)
+        # Who is a person is settled by the name rules of _resolve (full names, surnames).
+        if label == "PERSON":
+            continue
+        if label != d.label and 2 * n > sum(votes[actor].values()):
+            d.label = label
+
+
+#: Nouns that a news agency feeds as a source ("a Reuters poll", "Reuters calculations").
+_AGENCY_SOURCE_NOUNS = frozenset(
+    {"poll", "survey", "reporter", "correspondent", "tally", "calculation", "calculations",
+     "interview", "witness", "photographer", "count", "estimate"}
+)  # fmt: skip
+#: Verbs whose agent is the agency gathering the story ("polled by Reuters", "seen by AFP").
+_AGENCY_BY_VERBS = frozenset({"poll", "interview", "survey", "contact", "see", "obtain", "reach"})
+#: Verbs whose subject is the agency reporting the story ("Reuters reported", "has learned").
+_AGENCY_SOURCE_VERBS = frozenset({"report", "learn"})
+
+
+def _agency_as_source(doc, d: _Draft, name: str, lists: dict) -> bool:
+    """Whether a news agency's name is the story's source ("told Reuters", "Reuters reported",
+    "according to AFP", "a Reuters poll") rather than an actor of the story."""
+    if name.lower().rstrip(".") not in lists["agencies"]:
+        return False
+    before = [t.lower_ for t in doc[max(d.s - 2, 0) : d.s]]
+    # "told Reuters", "told the Reuters news agency".
+    k = d.s - 1 if d.s > 0 and doc[d.s - 1].lower_ != "the" else d.s - 2
+    if k >= 0 and doc[k].lemma_ == "tell":
+        return True
+    if before in (["according", "to"], ["interview", "with"]) or (
+        before[-1:] == ["by"] and d.s >= 2 and doc[d.s - 2].lemma_ in _AGENCY_BY_VERBS
+    ):
+        return True
+    last = doc[d.e - 1]
+    if last.dep_ == "nsubj" and last.head.lemma_ in _AGENCY_SOURCE_VERBS:
+        return True
+    return d.e < len(doc) and doc[d.e].lower_ in _AGENCY_SOURCE_NOUNS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,201 +706,11 @@ def extract_mentions(doc, article: Mapping) -> list[dict]:
     return [{"article_id": article_id, **m._asdict()} for m in mentions(doc, article)]
 
 
-def actor_table(
-    mentions_df,
-    articles_df=None,
-    *,
-    labels: Iterable[str] | None = None,
-    merge_surnames: bool = False,
-):
-    """Count the actors of a corpus from its ``mentions`` table.
+def __getattr__(name: str):
+    # The corpus-level functions live in analysis.actors (which imports this module); loaded on
+    # first use so both "from analysis.entities import actor_table" and that module work.
+    if name in {"actor_table", "co_mentions"}:
+        from analysis import actors
 
-    Parameters
-    ----------
-    mentions_df : pandas.DataFrame
-        Rows of :func:`extract_mentions` for many articles (``article_id``, ``text``, ``label``,
-        ``actor`` are used).
-    articles_df : pandas.DataFrame, optional
-        The articles table; its ``published`` column (ISO date or None) gives ``first_seen`` and
-        ``last_seen``. Without it, or where no date is known, both are None.
-    labels : iterable of str, optional, keyword-only
-        Keep only actors with these labels (default: every name label).
-    merge_surnames : bool, keyword-only
-        Also merge across articles: a one-word PERSON actor ("Kayani", from an article that
-        never gives the full name) joins the only multi-word PERSON actor of the corpus ending in
-        that word ("Ashfaq Kayani"). Off by default: common surnames would merge strangers.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per actor: ``actor``, ``label`` (its most frequent label), ``aliases`` (the
-        distinct surface forms, most frequent first), ``n_mentions``, ``n_articles``,
-        ``first_seen``, ``last_seen``; sorted by ``n_mentions`` descending, then ``actor``.
-    """
-    import pandas as pd
-
-    wanted = set(labels) if labels is not None else set(NAME_LABELS)
-    unknown = wanted - NAME_LABELS
-    if unknown:
-        raise ValueError(
-            f"labels {sorted(unknown)} are not name labels; use some of {sorted(NAME_LABELS)}"
-        )
-    if mentions_df is None or len(mentions_df) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ACTOR_COLUMNS})
-    df = mentions_df.loc[mentions_df["actor"].notna(), ["article_id", "text", "label", "actor"]]
-    df = df.astype(object)
-    if merge_surnames:
-        df["actor"] = df["actor"].replace(_surname_merges(_majority_label(df)))
-    label = _majority_label(df)
-    df["alias"] = [_norm(t) for t in df["text"].to_numpy(dtype=object)]
-    forms = df.groupby(["actor", "alias"], sort=False).size().reset_index(name="n")
-    forms = forms.sort_values(["actor", "n", "alias"], ascending=[True, False, True])
-    by_actor = df.groupby("actor", sort=True)
-    out = pd.DataFrame(
-        {
-            "label": label,
-            "aliases": pd.Series(_lists_by_key(forms["actor"], forms["alias"]), dtype=object),
-            "n_mentions": by_actor.size(),
-            "n_articles": by_actor["article_id"].nunique(),
-        }
-    )
-    out.index.name = "actor"
-    published = None
-    if articles_df is not None and "published" in articles_df.columns:
-        known = articles_df.loc[
-            [isinstance(p, str) and bool(p) for p in articles_df["published"]],
-            ["article_id", "published"],
-        ]
-        published = pd.Series(known["published"].to_numpy(dtype=object), index=known["article_id"])
-    if published is not None and len(published):
-        dates = df["article_id"].map(published.groupby(level=0).first()).astype(object)
-        by_date = dates.groupby(df["actor"])
-        out["first_seen"] = by_date.min()
-        out["last_seen"] = by_date.max()
-    out = out.reset_index()
-    for column in ("first_seen", "last_seen"):
-        # Object columns, so an unknown date stays None rather than becoming NaN.
-        values = out[column] if column in out else [None] * len(out)
-        out[column] = pd.Series([v if isinstance(v, str) else None for v in values], dtype=object)
-    out = out[out["label"].isin(wanted)][list(ACTOR_COLUMNS)]
-    out = out.astype(
-        {"actor": object, "label": object, "n_mentions": "int64", "n_articles": "int64"}
-    )
-    out = out.sort_values(["n_mentions", "actor"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
-
-
-def _lists_by_key(keys, values) -> dict:
-    """``{key: [values in order]}``; a plain loop, far faster than ``groupby().agg(list)``."""
-    out: dict = {}
-    values = values.to_numpy(dtype=object) if hasattr(values, "to_numpy") else values
-    keys = keys.to_numpy(dtype=object) if hasattr(keys, "to_numpy") else keys
-    for k, v in zip(keys, values, strict=True):
-        bucket = out.get(k)
-        if bucket is None:
-            out[k] = [v]
-        else:
-            bucket.append(v)
-    return out
-
-
-def _majority_label(df):
-    """Each actor's most frequent label (ties go to the label first in alphabetical order)."""
-    votes = df.groupby(["actor", "label"], sort=False).size().reset_index(name="n")
-    votes = votes.sort_values(["actor", "n", "label"], ascending=[True, False, True])
-    return votes.drop_duplicates("actor").set_index("actor")["label"]
-
-
-def _surname_merges(label) -> dict[str, str]:
-    """One-word PERSON actors mapped to the only multi-word PERSON actor ending in that word."""
-    people = [a for a, lab in label.items() if lab == "PERSON"]
-    by_surname: dict[str, set[str]] = defaultdict(set)
-    for actor in people:
-        words = actor.split()
-        if len(words) >= 2:
-            by_surname[words[-1]].add(actor)
-    return {
-        a: next(iter(by_surname[a]))
-        for a in people
-        if " " not in a and len(by_surname.get(a, ())) == 1
-    }
-
-
-def co_mentions(
-    mentions_df,
-    *,
-    by: str = "article",
-    labels: Iterable[str] | None = ("PERSON", "ORG", "GPE", "NORP"),
-    min_count: int = 1,
-):
-    """Pairs of actors mentioned together in the same article or the same sentence.
-
-    Parameters
-    ----------
-    mentions_df : pandas.DataFrame
-        Rows of :func:`extract_mentions` (``by="sentence"`` needs the ``sentence`` column).
-    by : {"article", "sentence"}
-        The unit in which two actors count as mentioned together.
-    labels : iterable of str or None
-        Actors' labels to keep (None keeps every name label).
-    min_count : int
-        Drop pairs seen together in fewer units than this.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``actor_a``, ``label_a``, ``actor_b``, ``label_b`` (``actor_a < actor_b``), ``count``
-        (units holding both), ``n_articles`` and ``article_ids`` (sorted, to trace each pair back
-        to its text); sorted by ``count`` descending, then the names.
-    """
-    import pandas as pd
-
-    if by not in {"article", "sentence"}:
-        raise ValueError(f"by={by!r}; use 'article' or 'sentence'")
-    columns = ["actor_a", "label_a", "actor_b", "label_b", "count", "n_articles", "article_ids"]
-    if mentions_df is None or len(mentions_df) == 0:
-        return pd.DataFrame(columns=columns)
-    df = mentions_df[mentions_df["actor"].notna()]
-    if labels is not None:
-        df = df[df["label"].isin(set(labels))]
-    if by == "sentence":
-        df = df[df["sentence"].notna()]
-    if len(df) == 0:
-        return pd.DataFrame(columns=columns)
-    keys = ["article_id"] if by == "article" else ["article_id", "sentence"]
-    label = _majority_label(df.astype({"actor": object, "label": object}))
-    # Integer codes in name order, so the self-join stays small and "a < b" compares names.
-    actor_code, actor_names = pd.factorize(df["actor"].astype(object), sort=True)
-    article_code, article_names = pd.factorize(df["article_id"].astype(object), sort=True)
-    units = pd.DataFrame(
-        {
-            "unit": df.groupby(keys, sort=False).ngroup().to_numpy(),
-            "article": article_code,
-            "actor": actor_code,
-        }
-    ).drop_duplicates()
-    pairs = units.merge(units[["unit", "actor"]], on="unit", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["actor_a"] < pairs["actor_b"]]
-    counts = pairs.groupby(["actor_a", "actor_b"], sort=False).size()
-    counts = counts[counts >= min_count]
-    if len(counts) == 0:
-        return pd.DataFrame(columns=columns)
-    seen = pairs[["actor_a", "actor_b", "article"]].drop_duplicates()
-    seen = seen.set_index(["actor_a", "actor_b"]).loc[counts.index].sort_values("article")
-    keys_ab = zip(
-        seen.index.get_level_values(0).to_numpy(),
-        seen.index.get_level_values(1).to_numpy(),
-        strict=True,
-    )
-    articles = _lists_by_key(list(keys_ab), seen["article"])
-    out = counts.rename("count").reset_index()
-    out["article_codes"] = [articles[k] for k in zip(out["actor_a"], out["actor_b"], strict=True)]
-    out["actor_a"] = actor_names[out["actor_a"].to_numpy()]
-    out["actor_b"] = actor_names[out["actor_b"].to_numpy()]
-    out["label_a"] = out["actor_a"].map(label)
-    out["label_b"] = out["actor_b"].map(label)
-    out["n_articles"] = [len(c) for c in out["article_codes"]]
-    out["article_ids"] = [list(article_names[c]) for c in out["article_codes"]]
-    out = out.astype({c: object for c in ("actor_a", "label_a", "actor_b", "label_b")})
-    out = out.sort_values(["count", "actor_a", "actor_b"], ascending=[False, True, True])
-    return out[columns].reset_index(drop=True)
+        return getattr(actors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -761,9 +761,8 @@ def explore(
     dedupe : {"none", "story", "outlet"}
         Count syndicated copies once per story (see :func:`load_report_data`).
     n_topics : str
-        ``""``: no topic filter; a number as text (``"8"``) or ``"auto"`` fits the topics
-        report's model (:func:`analysis.reports.topics.fit`) and enables the topic picker, each
-        topic labelled by its three top terms.
+        ``""``: no topic filter; ``"8"`` or ``"auto"`` fits the topics report's model
+        (:func:`analysis.reports.topics.fit`): a topic picker, labels of three top terms.
     doc_topics, topic_labels, max_rows
         See :class:`Explorer` (given ``doc_topics`` win over ``n_topics``).
     """

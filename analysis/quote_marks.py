@@ -13,6 +13,13 @@ _OPENERS_BEFORE = set(" \t\n([{—–-/:;,") | {"“", "‘", '"', "'", "«"}
 _CLOSE_AFTER = set(" \t\n)]}.,;:!?—–-…") | {"”", "’", '"', "'", "»"}
 #: A single newline is a paragraph break when the line before it ends like this (else a wrap).
 _LINE_END = set(".!?:”’\"'»…")
+#: ...unless the line ends a quotation with a comma (its attribution follows: ``,"`` then
+#: "Denman said." on the next line of hard-wrapped wire copy).
+_OPEN_ENDINGS = (',"', ",”", ",''", ",’", ",'")
+#: A line opening with an indent, and a line opening with a word: both in one text is the
+#: layout of hard-wrapped wire copy (Reuters until the 1990s).
+_INDENT_RE = re.compile(r"\n(?:[ \t]{2,})\S")
+_UNINDENTED_RE = re.compile(r"\n[^\s]")
 #: Longest single-quoted stretch taken as a quotation (longer ones are apostrophe accidents).
 _MAX_SINGLE = 300
 
@@ -31,6 +38,9 @@ def _paragraph_breaks(text: str) -> list[tuple[int, int]]:
     start = 0
     n = len(text)
     i = 0
+    # Wire copy wrapped at a fixed width that indents its paragraphs: only an indented (or
+    # blank-line separated) line starts a paragraph; every other line break is a wrap.
+    indented = len(_INDENT_RE.findall(text)) >= 2 and _UNINDENTED_RE.search(text) is not None
     while i < n:
         if text[i] == "\n":
             j = i
@@ -38,7 +48,14 @@ def _paragraph_breaks(text: str) -> list[tuple[int, int]]:
                 j += 1
             blank = text.count("\n", i, j) >= 2
             line = text[start:i].rstrip()
-            if blank or (line and line[-1] in _LINE_END) or j >= n:
+            # Hard-wrapped copy: a next line that opens in lowercase continues the sentence
+            # ("the U.S.\ntrade deficit"), whatever the line before ends with.
+            wrapped = (
+                line.endswith(_OPEN_ENDINGS)
+                or (j < n and text[j].islower())
+                or (indented and j == i + 1)
+            )
+            if blank or (line and line[-1] in _LINE_END and not wrapped) or j >= n:
                 if line:
                     spans.append((start, start + len(line)))
                 start = j

@@ -207,6 +207,60 @@ def _looks_like_title(doc, text: str, quote_text: str, first_tok) -> bool:
     }
 
 
+#: Words right before an opening mark that make the quoted words a mention of words, not
+#: speech: "the word “incumbent”", "so-called “sleeper” cells", "a group known as “X”".
+_AS_WORDS_RE = re.compile(
+    r"(?:\b(?:the|a|an|this|that|his|her|their|its)\s+(?:words?|terms?|phrases?|expressions?"
+    r"|names?|labels?|nicknames?|acronyms?|epithets?)|\bso-called|\bso\s+called|\bknown\s+as"
+    r"|\breferred\s+to\s+as"
+    r"|\b(?:words?|terms?|phrases?|expressions?|names?)\s+(?:such\s+as|like|including))\s*$",
+    re.IGNORECASE,
+)
+#: Participles that name what follows ("a plan dubbed “Fortress Europe”"); with a subject of
+#: their own ("what he called “a disgrace”") the words are that subject's and stay a quotation.
+_NAMING_PARTICIPLES = frozenset(
+    {"called", "dubbed", "labelled", "labeled", "branded", "nicknamed", "termed", "titled",
+     "entitled", "christened", "named"}
+)  # fmt: skip
+#: Nouns of works and slogans whose title follows in marks: "the film “Ray”".
+_TITLE_NOUN_RE = re.compile(
+    r"\b(?:film|movie|book|novel|memoir|song|single|album|programme|program|show|series|sitcom"
+    r"|drama|documentary|play|musical|opera|slogan|campaign|motto|poem|exhibition|magazine"
+    r"|newspaper|website|manifesto)s?\s*$",
+    re.IGNORECASE,
+)
+#: What joins items of a list: "“incumbent” and “challenger”", "“Ray”, “Sideways” or “Closer”".
+_LIST_GLUE_RE = re.compile(r"\s*(?:,\s*)?(?:(?:and|or)\s+)?")
+#: Most words a mention of words (or a title) in marks may have; longer is speech.
+_MAX_AS_WORDS = 6
+_MAX_TITLE_WORDS = 12
+
+
+def _named_not_said(doc, text: str, span: _Span, quote_text: str, first_tok) -> bool:
+    """True for quoted words that are words or a title rather than speech.
+
+    Words quoted as words follow "the word", "the term", "so-called", "known as" or a naming
+    participle without a subject ("a group called “X”"); titles follow the noun of a work or
+    slogan ("the film “Ray”", "the slogan “Are you thinking what we're thinking?”").
+    """
+    n_words = len(quote_text.split())
+    line_start = text.rfind("\n", 0, span.open_at) + 1
+    before = text[max(line_start, span.open_at - 60) : span.open_at]
+    if n_words <= _MAX_TITLE_WORDS and _TITLE_NOUN_RE.search(before):
+        return True
+    if n_words > _MAX_AS_WORDS:
+        return False
+    if _AS_WORDS_RE.search(before):
+        return True
+    k = first_tok.i - 1
+    while k >= 0 and (doc[k].is_punct or doc[k].is_space):
+        k -= 1
+    if k < 0 or doc[k].lower_ not in _NAMING_PARTICIPLES:
+        return False
+    verb = doc[k]
+    return verb.tag_ == "VBN" and not any(c.dep_ == "nsubj" for c in verb.children)
+
+
 def _cue_after(doc, last: int, quoted: set[int], hi: int, window: int = 12):
     """Return the reporting verb that closely follows the quotation ("“B,” he added."), if any."""
     while last + 1 < len(doc) and last + 1 in quoted and doc[last + 1].is_punct:
@@ -274,12 +328,24 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
     prev: Quote | None = None
     prev_para_end = -1
     cue_ids: dict[int, int] = {}
+    named_end = -1  # end of the last quoted words or title skipped
     for s, inner in zip(spans, tok_spans, strict=True):
         if inner is None or not len(inner):
             continue
         quote_text = " ".join(text[a:b].strip() for a, b in s.pieces).strip()
         first = inner[0]
-        if _looks_like_title(doc, text, quote_text, first):
+        if (
+            _looks_like_title(doc, text, quote_text, first)
+            or _named_not_said(doc, text, s, quote_text, first)
+            # The next item of a list of such words or titles: "“incumbent” and “challenger”".
+            or (
+                named_end >= 0
+                and _LIST_GLUE_RE.fullmatch(text[named_end : s.open_at])
+                and len(quote_text.split()) <= _MAX_TITLE_WORDS
+                and not quote_text.endswith((",", "."))  # speech ends so inside its marks
+            )
+        ):
+            named_end = s.close_at
             continue
         ks = sorted({resolver.sent_of[first.i], resolver.sent_of[inner[-1].i]})
         sents = [resolver.sents[k] for k in ks]

@@ -74,6 +74,30 @@ def _article_from_txt(
 
 #: The name of the file that describes the ``.txt`` files of its folder (one row per file).
 METADATA_FILE = "metadata.csv"
+#: The user's lists, found at the top of a corpus folder (or in the folder of a corpus file) by
+#: :func:`user_list_files`; the loader never reads them as articles. The actors file
+#: (:mod:`analysis.actors`) and the stop words (:mod:`analysis.topics.stopwords`).
+ACTORS_FILE = "actors.csv"
+STOP_WORDS_FILE = "stopwords.txt"
+USER_LIST_FILES = (ACTORS_FILE, STOP_WORDS_FILE)
+
+
+def user_list_files(paths, name: str) -> list[Path]:
+    """The user's list file ``name`` of each corpus path, each found once, in order.
+
+    One rule for every list: at the top of a corpus folder, beside its ``metadata.csv``
+    (``news/actors.csv``, ``news/stopwords.txt``), or in the folder of a corpus file
+    (``coverage.jsonl`` -> ``stopwords.txt`` beside it).
+    """
+    found: dict[Path, None] = {}
+    for p in paths:
+        folder = Path(p) if Path(p).is_dir() else Path(p).absolute().parent
+        candidate = folder / name
+        if candidate.is_file():
+            found.setdefault(candidate.resolve(), None)
+    return list(found)
+
+
 #: Columns of a metadata file naming the ``.txt`` file a row describes, in order of preference.
 METADATA_KEYS = ("file", "filename")
 

@@ -193,18 +193,27 @@ def feature_store(
     model: str | None = None,
     progress: bool | None = None,
     columns: Mapping[str, str | None] | None = None,
+    actors=None,
 ) -> Path:
     """Return the feature store folder of ``corpus``, extracting what is not cached yet.
 
     The one call a notebook makes: the folder (under the cache directory) is named by the corpus
     paths, the record ``columns`` and the pipeline version, every article parsed once is read back
     from the per-article cache, and :func:`read_table` then reads any table from it. A store
-    already filled from the same articles (same ids, texts and metadata) is returned as it is,
-    so the notebooks of one report run fill it once. ``workers`` ``None`` or 0 uses every core;
-    ``columns`` are :func:`analysis.corpus.load_corpus`'s column keywords (``text_column`` ...).
+    already filled from the same articles (same ids, texts and metadata) and the same actors
+    file is returned as it is, so the notebooks of one report run fill it once. ``workers``
+    ``None`` or 0 uses every core; ``columns`` are :func:`analysis.corpus.load_corpus`'s column
+    keywords (``text_column`` ...); ``actors`` is the user's actors file
+    (:func:`analysis.actors.read_actors_file`), by default a corpus folder's ``actors.csv``.
     """
     return fill_feature_store(
-        corpus, tables=tables, workers=workers, model=model, progress=progress, columns=columns
+        corpus,
+        tables=tables,
+        workers=workers,
+        model=model,
+        progress=progress,
+        columns=columns,
+        actors=actors,
     )[0]
 
 
@@ -216,9 +225,11 @@ def fill_feature_store(
     model: str | None = None,
     progress: bool | None = None,
     columns: Mapping[str, str | None] | None = None,
+    actors=None,
 ) -> tuple[Path, ExtractSummary | None]:
     """:func:`feature_store`, also returning the run's :class:`ExtractSummary` (``None`` when the
     store was already filled from the same articles and nothing ran)."""
+    from analysis.actors import find_actors_file, read_actors_file
     from analysis.corpus import load_corpus
 
     paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
@@ -231,12 +242,16 @@ def fill_feature_store(
     articles, rejects = load_corpus(paths, **chosen)
     if articles.empty:
         raise ValueError(f"no article loaded from {', '.join(resolved)}: {len(rejects)} rejected")
-    # What the store was filled from: every article column (ids, texts, metadata) and the
-    # rejects, so an edited, added or removed article refills it.
+    if actors is None:
+        actors = find_actors_file(paths)
+    edits = read_actors_file(actors) if isinstance(actors, str | os.PathLike) else actors
+    # What the store was filled from: every article column (ids, texts, metadata), the rejects
+    # and the actors file's edits, so an edited, added or removed article or edit refills it.
     state = {
         "pipeline": key,
         "articles_sha256": _frame_digest(articles),
         "rejects_sha256": _frame_digest(rejects),
+        "actors_sha256": None if edits is None else files.digest(_edits_state(edits)),
     }
     if _filled_from(out, state):
         return out, None
@@ -249,6 +264,7 @@ def fill_feature_store(
         tables=table_names,
         progress=progress,
         inputs=paths,
+        actors=edits,
     )
     files.write_json(out / STATE_NAME, state)
     return out, summary
@@ -256,6 +272,14 @@ def fill_feature_store(
 
 #: A feature store's record of what it was filled from (see :func:`fill_feature_store`).
 STATE_NAME = "filled_from.json"
+
+
+def _edits_state(edits) -> dict:
+    return {
+        "aliases": sorted(edits.aliases.items()),
+        "drops": sorted(edits.drops),
+        "labels": sorted(edits.labels.items()),
+    }
 
 
 def _frame_digest(frame: pd.DataFrame) -> str:
@@ -389,6 +413,7 @@ def extract_corpus(
     part_size: int = DEFAULT_PART_SIZE,
     progress: bool | None = None,
     inputs: Iterable[str | os.PathLike] = (),
+    actors=None,
 ) -> ExtractSummary:
     """Extract every feature table of ``articles`` into the folder ``out``.
 
@@ -414,6 +439,10 @@ def extract_corpus(
     inputs : paths
         The corpus files and folders ``articles`` come from: ``out`` may not be, hold, or lie
         inside any of them.
+    actors : path or analysis.actors.ActorEdits, optional
+        The user's actors file (:func:`analysis.actors.read_actors_file`), applied to the
+        ``actors`` table only; it is read before any work, so a bad file fails early. The
+        per-article cache does not depend on it: the actors table is built from the mentions.
 
     Returns
     -------
@@ -440,6 +469,11 @@ def extract_corpus(
     out = check_store_folder(out, inputs=inputs)
     # Everything that can fail cheaply fails before any folder is made.
     load_pipeline(model)
+    if actors is not None:
+        from analysis.actors import ActorEdits, read_actors_file
+
+        if not isinstance(actors, ActorEdits):
+            actors = read_actors_file(actors)
     summary = ExtractSummary(pipeline=pipeline_key(model, table_names))
     out.parent.mkdir(parents=True, exist_ok=True)
     files.remove_stale(out)  # temporary folders of runs that were killed
@@ -507,7 +541,7 @@ def extract_corpus(
             )
         writer.finish(names)
         article_parts.finish(["articles"])
-        _write_actors(tmp)
+        _write_actors(tmp, actors)
         # Syndicated copies grouped into stories (no parse needed; reads the articles just written).
         from analysis.stories import store_stories
 
@@ -579,9 +613,9 @@ def _article_rows(articles) -> tuple[Iterator[dict], int | None]:
     return (dict(a) for a in articles), total
 
 
-def _write_actors(tmp: Path) -> None:
+def _write_actors(tmp: Path, actors=None) -> None:
     """The corpus-level actors table, from the mentions and articles just written."""
-    from analysis.entities import actor_table
+    from analysis.actors import actor_table
 
     mentions = tmp / "mentions.parquet"
     if not mentions.exists():
@@ -597,4 +631,4 @@ def _write_actors(tmp: Path) -> None:
     )
     if "published" not in arts.columns:
         arts["published"] = pd.NaT
-    _write_parquet(actor_table(frame, arts), tmp / "actors.parquet")
+    _write_parquet(actor_table(frame, arts, actors=actors), tmp / "actors.parquet")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.actors import ACTOR_EXTRA_COLUMNS
 from analysis.entities import (
     ACTOR_COLUMNS,
     MENTION_COLUMNS,
@@ -70,7 +71,8 @@ def row_at(rows: list[dict], text: str, context: str, full_text: str) -> dict:
         ("mounting US demands", "US", "GPE", None, "United States"),
         ("the UN General Assembly", "UN General Assembly", "ORG", None, "UN General Assembly"),
         ("the US Central Command", "US Central Command", "ORG", None, "US Central Command"),
-        ("security official told AFP", "AFP", "ORG", None, "AFP"),
+        # The agency a source talks to is the story's source, not an actor: a mention, no actor.
+        ("security official told AFP", "AFP", "ORG", None, None),
     ],
 )  # fmt: skip
 def test_seed_mentions(seed_rows, seed_text, context, text, label, title, actor):
@@ -161,7 +163,8 @@ def test_agency_tag_is_never_a_person(nlp, seed_text, tail):
         ),
         # A rank that starts a company's name is no title.
         ("General Motors said on Monday it would cut 2,000 jobs.", [("General Motors", "ORG", None, "General Motors")]),
-        ("Reuters reported the deal on Friday.", [("Reuters", "ORG", None, "Reuters")]),
+        ("Reuters reported the deal on Friday.", []),
+        ("Reuters cut 300 jobs in London, Reuters said.", [("Reuters", "ORG", None, "Reuters"), ("London", "GPE", None, "London"), ("Reuters", "ORG", None, "Reuters")]),
         # Credits name the journalists, not actors of the story.
         ("Prices rose on Tuesday.\n\n(Reporting by John Smith; Editing by Jane Doe)", []),
         # Scores after a name are not part of it.
@@ -247,12 +250,12 @@ ARTICLES = pd.DataFrame(
 
 def test_actor_table_counts_aliases_and_dates():
     table = actor_table(MENTIONS, ARTICLES)
-    assert list(table.columns) == list(ACTOR_COLUMNS)
+    assert list(table.columns) == [*ACTOR_COLUMNS, *ACTOR_EXTRA_COLUMNS]
     rows = {r["actor"]: r for r in table.to_dict("records")}
     assert table["actor"].tolist()[:2] == ["Haqqani network", "Pakistan"]  # 3 each, by name
     assert rows["Pakistan"] == {
         "actor": "Pakistan", "label": "GPE", "aliases": ["Pakistan"], "n_mentions": 3,
-        "n_articles": 3, "first_seen": "2011-09-20", "last_seen": "2011-09-26",
+        "n_articles": 3, "first_seen": "2011-09-20", "last_seen": "2011-09-26", "country": None,
     }  # fmt: skip
     assert rows["Ashfaq Kayani"]["aliases"] == ["Ashfaq Kayani", "Kayani"]
     assert (rows["Ashfaq Kayani"]["n_mentions"], rows["Ashfaq Kayani"]["n_articles"]) == (2, 1)
@@ -266,7 +269,10 @@ def test_actor_table_counts_aliases_and_dates():
 def test_actor_table_without_articles_and_empty():
     table = actor_table(MENTIONS)
     assert table["first_seen"].isna().all()
-    assert actor_table(MENTIONS.iloc[:0], ARTICLES).columns.tolist() == list(ACTOR_COLUMNS)
+    assert actor_table(MENTIONS.iloc[:0], ARTICLES).columns.tolist() == [
+        *ACTOR_COLUMNS,
+        *ACTOR_EXTRA_COLUMNS,
+    ]
     assert actor_table(MENTIONS, ARTICLES, labels=["ORG"])["actor"].tolist() == ["Haqqani network"]
     with pytest.raises(ValueError, match="DATE"):
         actor_table(MENTIONS, labels=["DATE"])

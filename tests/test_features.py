@@ -92,7 +92,7 @@ def test_cache_key_kept_by_cli_and_analysis_edits_moved_by_extractor_edits(tmp_p
     _edit(outside / "cli" / "topics.py", 'help="', 'help="(edited) ')
     _edit(outside / "compare.py", '    """', '    """Edited. ')
     _edit(
-        outside / "entities.py",
+        outside / "actors.py",
         "def actor_table(",
         "def _unused():\n    return 1\n\n\ndef actor_table(",
     )

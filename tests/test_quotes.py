@@ -296,3 +296,64 @@ def test_quote_table_and_summaries(nlp, seed_text):
 def test_summaries_of_an_empty_table():
     assert share_of_voice(quote_table([], [])).empty
     assert sourcing(quote_table([], [])).empty
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Words quoted as words.
+        'Mr Smith avoided the word "incumbent" throughout the debate, aides said.',
+        "Mr Howard said the term “asylum seeker” had been misused.",
+        'They are so-called "sleeper" cells, police said.',
+        'The district is known as "the Square Mile" in the City.',
+        'A group called "Fathers 4 Justice" staged the protest.',
+        # Titles of works and slogans, whatever their words.
+        "The slogan “Are you thinking what we're thinking?” was criticised, Labour said.",
+        'The song "Do they know it\'s Christmas?" topped the charts again, the label said.',
+        # A list of such words or titles: no speaker "Words".
+        'Words such as "incumbent" and "challenger" were banned from the leaflets.',
+        'He starred in the films "Ray", "Collateral" and "Jarhead".',
+    ],
+)
+def test_words_and_titles_in_marks_are_not_quotations(nlp, text):
+    assert list(quotes(nlp(normalise_for_parse(text)), text=text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "speaker"),
+    [
+        # Epithets of a speaker's own stay quotations.
+        (
+            'He condemned what he called "a disgraceful attack" on the party.',
+            "a disgraceful attack",
+            "he",
+        ),
+        ('Ms Jones described the move as "outrageous" on Monday.', "outrageous", "Jones"),
+        # Speech right after quoted words is still speech.
+        ('He used the word "hope". "We will win," he said.', "We will win,", "he"),
+    ],
+)
+def test_quoted_epithets_stay_quotations(nlp, text, quote, speaker):
+    found = list(quotes(nlp(normalise_for_parse(text)), text=text))
+    assert [q.quote for q in found] == [quote]
+    assert speaker in text[found[0].speaker_start : found[0].speaker_end]
+
+
+def test_hard_wrapped_quotations_keep_their_speaker(nlp, fixtures_dir):
+    # Wire copy wrapped at a fixed width: a line ending in `,"` and a line ending in "U.S." do
+    # not end a paragraph when the next line goes on with the sentence.
+    text = (fixtures_dir / "quotes_hard_wrapped.txt").read_text(encoding="utf-8")
+    found = list(quotes(nlp(normalise_for_parse(text)), text=text))
+    assert [q.quote.split()[-1] for q in found] == ["further,", "large,"]
+    assert [q.speaker for q in found] == ["John Denman", "Mary Hollis"]
+    assert "U.S.\ntrade deficit" in found[1].quote
+
+
+def test_indented_wire_copy_wraps_at_any_line_end(nlp, fixtures_dir):
+    # Paragraphs that open with an indent: a line ending in "." before an unindented line
+    # starting in uppercase is a wrap inside the quotation, not its end.
+    text = (fixtures_dir / "quotes_hard_wrapped_indented.txt").read_text(encoding="utf-8")
+    found = list(quotes(nlp(normalise_for_parse(text)), text=text))
+    assert len(found) == 1
+    assert found[0].quote.endswith("no finance?")
+    assert text[found[0].speaker_start : found[0].speaker_end] == "she"

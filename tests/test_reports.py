@@ -1761,10 +1761,10 @@ def test_user_lists_are_found_beside_the_corpus_and_fingerprinted(tmp_path, seed
     corpus.mkdir()
     shutil.copy(seed_path, corpus / "a.txt")
     assert runner._user_lists([corpus], {}) == {}
-    (tmp_path / "stopwords.txt").write_text("say\n")
+    (corpus / "stopwords.txt").write_text("say\n")
     first = runner._user_lists([corpus], {})
-    assert [e["path"] for e in first["stop_words"]] == [str(tmp_path / "stopwords.txt")]
-    (tmp_path / "stopwords.txt").write_text("say\ntell\n")
+    assert [e["path"] for e in first["stop_words"]] == [str(corpus / "stopwords.txt")]
+    (corpus / "stopwords.txt").write_text("say\ntell\n")
     assert runner._user_lists([corpus], {}) != first  # an edit re-runs the reports using it
     given = tmp_path / "mine.txt"
     given.write_text("pakistan\n")
@@ -1780,13 +1780,13 @@ def test_topics_report_leaves_the_stop_words_out(tmp_path, seed_path):
     corpus = tmp_path / "news"
     corpus.mkdir()
     shutil.copy(seed_path, corpus / "a.txt")
-    (tmp_path / "stopwords.txt").write_text("# mine\nPakistan\n")
+    (corpus / "stopwords.txt").write_text("# mine\nPakistan\n")
     data = topics.load(corpus, workers=1)
     fitted = topics.fit(data, n_topics="2")
     assert "pakistan" not in fitted.vocabulary_
     assert "stopwords\\.txt</code>) are left out" in topics.model(data, fitted).text
     assert topics.summary(data, fitted)["stop_words"]["n_terms"] == 1
     # Without the file the term is there: the list is what removed it.
-    (tmp_path / "stopwords.txt").unlink()
+    (corpus / "stopwords.txt").unlink()
     plain = topics.load(corpus, workers=1)
     assert "pakistan" in topics.fit(plain, n_topics="2").vocabulary_

@@ -69,17 +69,26 @@ def test_entries_become_terms(tmp_path):
     assert stop.files == (str(path),)
 
 
-def test_stop_words_file_is_found_beside_the_corpus(tmp_path):
+def test_stop_words_file_is_found_with_the_corpus(tmp_path):
+    from analysis.corpus import load_corpus
+
     corpus = tmp_path / "news"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Headline\n\nText.\n", encoding="utf-8")
     assert find_stop_words([corpus]) == []
-    stop = _write(tmp_path / "stopwords.txt", "said\n")
-    # Beside the folder, and beside a file; found once for both.
-    assert find_stop_words([corpus, tmp_path / "other.jsonl"]) == [stop.resolve()]
-    # Not inside the folder, where a .txt file is an article.
+    # At the top of the corpus folder, like metadata.csv and actors.csv; not an article there.
+    stop = _write(corpus / "stopwords.txt", "said\n")
+    assert find_stop_words([corpus]) == [stop.resolve()]
+    assert list(load_corpus([corpus])[0]["article_id"]) == ["a"]
+    # In the folder of a corpus file; found once for both.
+    (tmp_path / "other.jsonl").write_text("")
+    beside = _write(tmp_path / "stopwords.txt", "week\n")
+    assert find_stop_words([corpus, tmp_path / "other.jsonl", tmp_path / "other.jsonl"]) == [
+        stop.resolve(),
+        beside.resolve(),
+    ]
+    # A folder's stop words are its own, not its parent's.
     stop.unlink()
-    _write(corpus / "stopwords.txt", "said\n")
     assert find_stop_words([corpus]) == []
 
 
@@ -162,7 +171,7 @@ def _terms(out) -> set[str]:
     return set(pd.read_csv(out / "topics.csv")["term"])
 
 
-def test_cli_stop_words_option_and_file_beside_the_corpus(tmp_path, corpus, capsys):
+def test_cli_stop_words_option_and_file_with_the_corpus(tmp_path, corpus, capsys):
     assert _topics(corpus, tmp_path / "plain") == 0
     assert "said" in _terms(tmp_path / "plain")
     assert "stop_words" not in json.loads((tmp_path / "plain" / "metrics.json").read_text())
@@ -173,7 +182,7 @@ def test_cli_stop_words_option_and_file_beside_the_corpus(tmp_path, corpus, caps
     metrics = json.loads((tmp_path / "given" / "metrics.json").read_text())
     assert metrics["stop_words"] == {"files": [str(given)], "n_terms": 1}
 
-    beside = _write(tmp_path / "stopwords.txt", "said\nweek\n")
+    beside = _write(corpus / "stopwords.txt", "said\nweek\n")
     assert _topics(corpus, tmp_path / "found") == 0
     assert not {"said", "week"} & _terms(tmp_path / "found")
     metrics = json.loads((tmp_path / "found" / "metrics.json").read_text())

@@ -47,6 +47,35 @@ def add_row_file_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_actors_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--actors FILE``: the user's merges, drops and labels of actors."""
+    parser.add_argument(
+        "--actors",
+        metavar="FILE",
+        default=None,
+        help="actors file (CSV rows alias,NAME,ACTOR / drop,NAME / label,ACTOR,LABEL); "
+        "default: actors.csv at the top of a corpus folder, if there is one",
+    )
+
+
+def actors_option(args: argparse.Namespace):
+    """The edits of ``--actors FILE``, else of a corpus folder's ``actors.csv``, else None.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be used (:class:`analysis.actors.ActorsFileError`, naming file and line).
+    """
+    from analysis.actors import find_actors_file, read_actors_file
+
+    path = args.actors if args.actors is not None else find_actors_file(args.paths)
+    if path is None:
+        return None
+    edits = read_actors_file(path)
+    print(f"actors file: {path}", file=sys.stderr)
+    return edits
+
+
 def column_options(args: argparse.Namespace) -> dict:
     """The ``load_corpus`` column keyword arguments from parsed command-line ``args``."""
     return {k: getattr(args, k, None) for k in config.DEFAULT_COLUMNS}

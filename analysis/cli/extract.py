@@ -25,7 +25,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _extract_command(args: argparse.Namespace) -> int:
     from analysis.cli import CLIError
-    from analysis.cli.common import column_options, report_rejects
+    from analysis.cli.common import actors_option, column_options, report_rejects
     from analysis.corpus import iter_corpus
     from analysis.store import (
         available_extractors,
@@ -40,6 +40,7 @@ def _extract_command(args: argparse.Namespace) -> int:
         check_store_folder(args.output, option="-o", inputs=args.paths)
         available_extractors(tables)
         load_pipeline(args.model)
+        actors = actors_option(args)
     except ValueError as exc:
         raise CLIError(str(exc)) from exc
     # Streamed: memory is bounded by the chunk and part sizes, not by the corpus.
@@ -59,6 +60,7 @@ def _extract_command(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             part_size=args.part_size,
             inputs=args.paths,
+            actors=actors,
         )
     except files.DiskFullError as exc:
         raise CLIError(exc.strerror or str(exc)) from exc  # the message, without "[Errno 28]"
@@ -95,7 +97,7 @@ def _table_list(value: str) -> list[str] | None:
 
 def register(subparsers) -> None:
     """Add the ``extract`` command."""
-    from analysis.cli.common import add_column_options
+    from analysis.cli.common import add_actors_option, add_column_options
 
     p = subparsers.add_parser(
         "extract",
@@ -145,4 +147,5 @@ def register(subparsers) -> None:
         help="articles per Parquet part",
     )
     add_column_options(p)
+    add_actors_option(p)
     p.set_defaults(func=_cmd_extract)

@@ -60,12 +60,12 @@ def register(subparsers) -> None:
         "--stop-words",
         metavar="FILE",
         help="words and phrases to keep out of the topics, one a line, # comments (default: a "
-        "stopwords.txt beside the corpus PATHs, if there is one); recorded in metrics.json",
+        "stopwords.txt at the top of a corpus folder or beside a corpus file, if there is one); recorded in metrics.json",
     )
     stop.add_argument(
         "--no-stop-words",
         action="store_true",
-        help="ignore a stopwords.txt found beside the corpus PATHs",
+        help="ignore a stopwords.txt found with the corpus PATHs",
     )
     scale = p.add_argument_group("large corpora (bounded memory)")
     scale.add_argument(
@@ -103,7 +103,7 @@ def register(subparsers) -> None:
 
 
 def _stop_words_from_args(args):
-    """The stop words of ``--stop-words``, else of the ``stopwords.txt`` files beside the PATHs."""
+    """The stop words of ``--stop-words``, else of the ``stopwords.txt`` files found with the PATHs."""
     from analysis.lexicon import UserListError
     from analysis.topics.stopwords import find_stop_words, read_stop_words
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analysis import config, files
+from analysis.records import ACTORS_FILE, STOP_WORDS_FILE, user_list_files
 from analysis.reports.html import _error_page, build_index, export_html
 from analysis.reports.registry import (
     INDEX_NAME,
@@ -296,10 +297,12 @@ def run_reports(
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
 
 
-#: Notebook parameters that name a user's list file, with the file found beside the corpus
-#: when the parameter is empty: their content is part of each notebook's reuse key and the
-#: manifest, so editing the list re-runs the reports that use it.
-LIST_PARAMETERS = {"stop_words": "stopwords.txt"}
+#: The user's lists (:func:`analysis.records.user_list_files`): those a notebook parameter can
+#: name (empty: the file found with the corpus); the actors file is the one found with the
+#: corpus (the feature store applies it). Their content is part of each
+#: notebook's reuse key and the manifest, so editing a list re-runs the reports.
+LIST_PARAMETERS = ("stop_words",)
+_LIST_FILES = {"stop_words": STOP_WORDS_FILE, "actors": ACTORS_FILE}
 
 
 def _absolute_list_paths(parameters: Mapping[str, Any]) -> dict:
@@ -316,13 +319,12 @@ def _absolute_list_paths(parameters: Mapping[str, Any]) -> dict:
 
 
 def _user_lists(corpus: Sequence[Path], parameters: Mapping[str, Any]) -> dict:
-    """The list files the notebooks will read: given, or found beside the corpus; with sha256."""
-    from analysis.topics.stopwords import find_stop_words
+    """The list files the notebooks will read: given, or found with the corpus; with sha256."""
 
     found: dict[str, list[dict]] = {}
-    for name in LIST_PARAMETERS:
-        given = parameters.get(name)
-        paths = [Path(given)] if given else find_stop_words(corpus)
+    for name, file_name in _LIST_FILES.items():
+        given = parameters.get(name) if name in LIST_PARAMETERS else None
+        paths = [Path(given)] if given else user_list_files(corpus, file_name)
         if paths:
             found[name] = [
                 {"path": _display_path(p), "sha256": files.sha256_file(p)} for p in paths

@@ -42,7 +42,7 @@ def load(
         As in :func:`~analysis.reports.sections.load_report_data`.
     stop_words : path, optional
         A stop-word file (:func:`analysis.topics.stopwords.read_stop_words`); empty: the
-        ``stopwords.txt`` beside the corpus when there is one. Kept as
+        ``stopwords.txt`` found with the corpus (:func:`analysis.records.user_list_files`). Kept as
         ``data.options["stop_words"]``; the model and keyness leave its terms out.
     """
     tables = () if tokens else ("terms", "sentences")

@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.lexicon import UserListError, read_user_list
+from analysis.records import STOP_WORDS_FILE, user_list_files
 from analysis.terms import actor_merges, normalise_term
-
-#: Name of the stop-word file the ``topics`` command finds beside a corpus path.
-STOP_WORDS_FILE = "stopwords.txt"
 
 
 @dataclass(frozen=True)
@@ -89,18 +87,13 @@ def read_stop_words(*paths: str | os.PathLike) -> StopWords:
 
 
 def find_stop_words(corpus_paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Return the ``stopwords.txt`` files beside the corpus paths (each found once, in order).
+    """Return the ``stopwords.txt`` files of the corpus paths (each found once, in order).
 
-    A corpus folder's stop words sit beside it, in the folder that holds it (``news/`` ->
-    ``stopwords.txt`` next to ``news/``), not inside it, where a ``.txt`` file is an article;
-    a corpus file's sit in its own folder.
+    The rule of every user list (:func:`analysis.records.user_list_files`): at the top of a
+    corpus folder (``news/stopwords.txt``, which the loader does not read as an article), or in
+    the folder of a corpus file.
     """
-    found: dict[Path, None] = {}
-    for p in corpus_paths:
-        candidate = Path(p).absolute().parent / STOP_WORDS_FILE
-        if candidate.is_file():
-            found.setdefault(candidate.resolve(), None)
-    return list(found)
+    return user_list_files(corpus_paths, STOP_WORDS_FILE)
 
 
 def as_stop_words(spec) -> StopWords:
