@@ -125,6 +125,33 @@ def plot_top_actors(actors, *, top_n: int = 15):
     return fig
 
 
+def co_mention_grid(pairs, *, top_n: int = 10):
+    """The actors of the strongest co-mention pairs and how often each two meet.
+
+    Actors are taken from the pairs in order of count until there are ``top_n``. Returns
+    ``(actors, grid)``: a list of names and a symmetric NumPy array of counts (0: never).
+    Shared by :func:`plot_co_mentions` and the report's interactive heat map.
+    """
+    import numpy as np
+
+    ranked = pairs.sort_values(
+        ["count", "actor_a", "actor_b"], ascending=[False, True, True], kind="stable"
+    )
+    chosen: list[str] = []
+    for a, b in zip(ranked["actor_a"], ranked["actor_b"], strict=True):
+        for name in (a, b):
+            if name not in chosen and len(chosen) < top_n:
+                chosen.append(name)
+        if len(chosen) >= top_n:
+            break
+    pos = {name: i for i, name in enumerate(chosen)}
+    grid = np.zeros((len(chosen), len(chosen)))
+    for a, b, n in zip(pairs["actor_a"], pairs["actor_b"], pairs["count"], strict=True):
+        if a in pos and b in pos:
+            grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = n
+    return chosen, grid
+
+
 def plot_co_mentions(pairs, *, top_n: int = 10):
     """Return a heat map of how often the actors of the strongest co-mention pairs meet.
 
@@ -142,27 +169,13 @@ def plot_co_mentions(pairs, *, top_n: int = 10):
     import numpy as np
     from matplotlib.figure import Figure
 
-    ranked = pairs.sort_values(
-        ["count", "actor_a", "actor_b"], ascending=[False, True, True], kind="stable"
-    )
-    chosen: list[str] = []
-    for a, b in zip(ranked["actor_a"], ranked["actor_b"], strict=True):
-        for name in (a, b):
-            if name not in chosen and len(chosen) < top_n:
-                chosen.append(name)
-        if len(chosen) >= top_n:
-            break
+    chosen, grid = co_mention_grid(pairs, top_n=top_n)
     size = max(len(chosen), 3)
     fig = Figure(figsize=(0.45 * size + 2.8, 0.45 * size + 1.8), layout="constrained")
     ax = fig.add_subplot()
     if not chosen:
         _empty(ax, "no actors mentioned together")
         return fig
-    pos = {name: i for i, name in enumerate(chosen)}
-    grid = np.zeros((len(chosen), len(chosen)))
-    for a, b, n in zip(pairs["actor_a"], pairs["actor_b"], pairs["count"], strict=True):
-        if a in pos and b in pos:
-            grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = n
     image = ax.imshow(np.ma.masked_equal(grid, 0), cmap="Blues", vmin=0)
     labels = [_plain_label(n, 28) for n in chosen]
     ax.set_xticks(range(len(chosen)), labels, rotation=60, ha="right", fontsize="small")
