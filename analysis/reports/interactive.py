@@ -234,6 +234,11 @@ class PageScripts:
             column_filters="footer",
             display_logo_when_loading=False,
             allow_html=False,  # every cell is escaped: article text stays text
+            # Formatting floats in Python sends a JavaScript render function that DataTables
+            # evaluates from a string, which the page's policy forbids ('unsafe-eval'); floats
+            # are rounded by the report modules instead.
+            format_floats_in_python=False,
+            add_rank_to_categories=False,
         )
         dt_args.pop("dt_url")
         dt_args.pop("connected")
