@@ -124,7 +124,7 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
 
 _HEADING = re.compile(r'<h2 id="([^"<>]+)"[^>]*>(.*?)</h2>', re.S)
 _NAV_STYLE = (
-    "<style>nav.news-nav { font: 14px system-ui, sans-serif; margin: 0 0 1rem 0; "
+    "<style>nav.news-nav { font: 14px system-ui, sans-serif; margin: .5rem 0 1rem 0; "
     "padding: .5rem .8rem; border: 1px solid #ddd; border-radius: 4px; background: #fafafa; } "
     "nav.news-nav ol { columns: 2; margin: .3rem 0 0 0; } "
     "nav.news-nav a { text-decoration: none; } "
@@ -143,13 +143,14 @@ def _add_navigation(body: str) -> str:
         + (f"<ol>{''.join(items)}</ol>" if items else "")
         + "</nav>"
     )
-    # After the report's title when it has one, else first in the page.
-    position = body.find("</h1>")
-    if position >= 0:
-        end = body.find("</div>", position)
-        position = end + len("</div>") if end >= 0 else position + len("</h1>")
+    # Between the first cell (the title and introduction) and the second, else first.
+    cells = [m.start() for m in re.finditer(r'<div class="jp-Cell ', body)]
+    if len(cells) >= 2:
+        position = cells[1]
     else:
-        position = body.find(">", body.find("<body")) + 1
+        main = body.find("<main>")
+        position = main + len("<main>") if main >= 0 else body.find(">", body.find("<body")) + 1
+    nav = f'<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell">{nav}</div>'
     return body[:position] + nav + body[position:]
 
 

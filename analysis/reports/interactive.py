@@ -218,6 +218,7 @@ class PageScripts:
             pageLength=PAGE_LENGTH,
             lengthMenu=LENGTH_MENU,
             classes="display compact",
+            scrollX=True,  # a wide table scrolls inside its box instead of off the page
             # Search box, page length, row count and pages even for a short table (itables
             # drops them when the rows fit one page): the reader always finds them in one place.
             layout={
@@ -230,7 +231,9 @@ class PageScripts:
             columnDefs=[
                 {"className": "dt-right" if i in numeric else "dt-left", "targets": i}
                 for i in range(len(columns))
-            ],
+            ]
+            # A column of sentences gets room to wrap into a few lines, not one word per line.
+            + [{"width": "28em", "targets": i} for i in _long_text_columns(payload)],
             column_filters="footer",
             display_logo_when_loading=False,
             allow_html=False,  # every cell is escaped: article text stays text
@@ -271,6 +274,15 @@ class PageScripts:
             validate=False,
             config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
         )
+
+
+def _long_text_columns(payload: Mapping[str, Any], chars: int = 80) -> list[int]:
+    rows = payload.get("rows") or []
+    return [
+        i
+        for i in range(len(payload.get("columns") or []))
+        if any(isinstance(r[i], str) and len(r[i]) > chars for r in rows[:200])
+    ]
 
 
 def table_note(payload: Mapping[str, Any]) -> str:
