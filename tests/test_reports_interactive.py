@@ -180,3 +180,17 @@ def test_top_actors_chart_ranks_like_the_static_one():
     figure = charts.top_actors_chart(actors, top_n=2)
     assert list(figure.layout.yaxis.categoryarray) == ["C", "B"]  # bottom to top
     assert sorted(t.name for t in figure.data) == ["ORG", "PERSON"]
+
+
+def test_widget_state_in_the_metadata_does_not_reach_the_page(tmp_path):
+    # A tqdm progress bar in a notebook leaves widget state that the lab template would write
+    # as a <script>; the export refused such pages (every report of a 300-article corpus).
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title")]
+    src = tmp_path / "r.ipynb"
+    nbformat.write(nb, str(src))
+    page = reports.export_html(src, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "widget-state" not in page

@@ -88,6 +88,9 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)
+    # A progress bar drawn as a widget leaves its state in the notebook's metadata, which the
+    # lab template writes as a <script> (of JSON); the page shows no widget, so it goes.
+    nb.metadata.pop("widgets", None)
     slots: list[tuple[str, str]] = []
     # Unguessable, so no output (whatever article text it shows) can name a slot.
     token = secrets.token_hex(16)
