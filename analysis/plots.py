@@ -22,6 +22,7 @@ def plot_length_histogram(articles, *, column: str = "n_words", bins: int = 30):
     matplotlib.figure.Figure
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     values = articles[column].dropna().astype(float)
     fig = Figure(figsize=(7, 3.5), layout="constrained")
@@ -29,7 +30,17 @@ def plot_length_histogram(articles, *, column: str = "n_words", bins: int = 30):
     if len(values):
         # A bar per distinct value when there are only a few, so one article is one bar.
         n_bins = max(1, min(bins, values.nunique()))
+        if values.nunique() == 1:
+            # One length: a bar around it, a tenth of it wide, instead of matplotlib's
+            # unit-wide bar with ticks at 625.6 ... 626.4.
+            v = float(values.iat[0])
+            half = max(1.0, abs(v) * 0.05)
+            n_bins = [v - half, v + half]
+            ax.set_xlim(v - 4 * half, v + 4 * half)
         ax.hist(values, bins=n_bins, color="#4c72b0", edgecolor="white")
+        # Lengths and counts are whole numbers.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.text(0.5, 0.5, "no articles", ha="center", va="center", transform=ax.transAxes)
     label = {"n_words": "words per article", "n_paragraphs": "paragraphs per article"}

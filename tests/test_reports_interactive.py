@@ -194,3 +194,14 @@ def test_widget_state_in_the_metadata_does_not_reach_the_page(tmp_path):
     nbformat.write(nb, str(src))
     page = reports.export_html(src, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<script" not in page and "widget-state" not in page
+
+
+def test_one_article_histogram_has_whole_number_ticks():
+    from analysis.plots import plot_length_histogram
+
+    figure = plot_length_histogram(pd.DataFrame({"n_words": [626]}))
+    figure.savefig(__import__("io").BytesIO())  # lay out the ticks
+    ticks = [float(t.get_text().replace("−", "-")) for t in figure.axes[0].get_xticklabels()]
+    assert ticks and all(t == int(t) for t in ticks)
+    low, high = figure.axes[0].get_xlim()
+    assert high - low > 10  # not a one-word-wide axis
