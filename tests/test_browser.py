@@ -118,7 +118,6 @@ def test_tables_search_charts_hover_and_csv_links_work(tmp_path_factory):
     _require_browser()
     import pandas as pd
     from playwright.sync_api import sync_playwright
-
     from test_reports import build_seed_xss_report
 
     _, out, result = build_seed_xss_report(tmp_path_factory)
@@ -139,13 +138,17 @@ def test_tables_search_charts_hover_and_csv_links_work(tmp_path_factory):
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
             page.route("**/*", on_route)
-            page.on("console", lambda m: m.type == "error" and seen["console_errors"].append(m.text))
+            page.on(
+                "console", lambda m: m.type == "error" and seen["console_errors"].append(m.text)
+            )
             page.on("pageerror", lambda e: seen["page_errors"].append(str(e)))
             page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
 
             # The quote ledger: type a speaker's name, see only that speaker's rows.
             page.goto((out / "02_actors_and_quotes.html").as_uri(), wait_until="load")
-            ledger = page.locator("div.dt-container", has=page.locator("th", has_text="attributed_as"))
+            ledger = page.locator(
+                "div.dt-container", has=page.locator("th", has_text="attributed_as")
+            )
             ledger.locator("tbody tr").first.wait_for(timeout=60_000)
             info = ledger.locator(".dt-info")
             before = info.inner_text()

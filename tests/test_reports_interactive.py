@@ -93,7 +93,7 @@ def test_a_slot_cannot_be_forged_by_an_output(tmp_path):
             return {"text/html": forged, "text/plain": "x"}
 
     page = _export(tmp_path, Forged(), interactive_table(pd.DataFrame({"a": [1]})))
-    assert page.count("id=\"news-slot-") == 1  # the forged one, inert; the real one filled
+    assert page.count('id="news-slot-') == 1  # the forged one, inert; the real one filled
     assert "dataTable" in page or "news-table-0" in page
 
 
