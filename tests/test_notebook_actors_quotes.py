@@ -59,7 +59,7 @@ def test_runner_sees_the_parameters():
         "corpus": ("str", '"seeds"'),
         "top_n": ("int", "15"),
         "co_mention_unit": ("str", '"sentence"'),
-        "max_table_rows": ("int", "50"),
+        "max_table_rows": ("int", "1000"),
         "workers": ("int", "1"),
         "dedupe": ("str", '"none"'),
     }

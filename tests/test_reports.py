@@ -1394,7 +1394,7 @@ FORMER_NAMES = [
 
 REPORT_MODULES = [
     "registry", "html", "notebook", "runner", "sections", "overview", "actors", "sentiment",
-    "topics",
+    "topics", "interactive", "charts",
 ]  # fmt: skip
 
 
@@ -1586,7 +1586,10 @@ def test_show_renders_text_tables_figures_then_parts(monkeypatch):
         table_options={"a": {"max_rows": 2}},
     )
     assert show(section) is None
-    kinds = [type(o).__name__ if o is not figure else "figure" for o in shown]
+    kinds = [
+        "HTML" if isinstance(o, HTML) else type(o).__name__ if o is not figure else "figure"
+        for o in shown
+    ]
     assert kinds == ["Markdown", "HTML", "HTML", "figure", "Markdown"]
     assert isinstance(shown[0], Markdown) and shown[0].data == "**1** article"
     assert isinstance(shown[1], HTML) and "&lt;script&gt;" in shown[1].data
