@@ -131,7 +131,8 @@ _NAV_STYLE = (
     "padding: .5rem .8rem; border: 1px solid #ddd; border-radius: 4px; background: #fafafa; } "
     "nav.news-nav ol { columns: 2; margin: .3rem 0 0 0; } "
     "nav.news-nav a { text-decoration: none; } "
-    ".news-table-note { font-size: .9em; color: #555; }</style>"
+    ".news-table-note { font-size: .9em; color: #555; } "
+    "table.dataTable td.news-long { min-width: 28em; white-space: normal; }</style>"
 )
 
 

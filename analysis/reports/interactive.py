@@ -196,6 +196,7 @@ class PageScripts:
 
         columns = [str(c) for c in payload["columns"]]
         numeric = set(payload.get("numeric") or ())
+        long_text = set(_long_text_columns(payload))
         frame = pd.DataFrame([list(r) for r in payload["rows"]], columns=columns)
         if frame.empty:
             frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -228,12 +229,19 @@ class PageScripts:
                 "bottomEnd": ["paging"],
             },
             # Text reads best left-aligned, numbers right-aligned.
+            # Text left, numbers right; a column of sentences gets room to wrap into a few
+            # lines, not one word per line (the news-long rule of the page's style).
             columnDefs=[
-                {"className": "dt-right" if i in numeric else "dt-left", "targets": i}
+                {
+                    "className": "dt-right"
+                    if i in numeric
+                    else "dt-left news-long"
+                    if i in long_text
+                    else "dt-left",
+                    "targets": i,
+                }
                 for i in range(len(columns))
-            ]
-            # A column of sentences gets room to wrap into a few lines, not one word per line.
-            + [{"width": "28em", "targets": i} for i in _long_text_columns(payload)],
+            ],
             column_filters="footer",
             display_logo_when_loading=False,
             allow_html=False,  # every cell is escaped: article text stays text
