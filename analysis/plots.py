@@ -90,7 +90,13 @@ def _kind_legend(ax, kinds) -> None:
     seen = list(dict.fromkeys(kinds))
     handles = [Patch(color=_KIND_COLOURS.get(k, "#999999"), label=_plain_label(k)) for k in seen]
     if handles:
-        ax.legend(handles=handles, frameon=False, fontsize="small", loc="lower right")
+        ax.legend(
+            handles=handles,
+            frameon=False,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
 
 
 def plot_top_actors(actors, *, top_n: int = 15):
@@ -367,7 +373,7 @@ def plot_prevalence(prevalence, *, top_n: int = 8, kind: str | None = None):
         range(len(wide)), [_plain_label(g, 20) for g in wide.index], rotation=45, ha="right"
     )
     ax.set_ylabel("mean topic share")
-    ax.legend(frameon=False, fontsize="x-small", loc="center left", bbox_to_anchor=(1, 0.5))
+    ax.legend(frameon=False, fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Topic prevalence")
     return fig
@@ -532,7 +538,7 @@ def plot_voice_comparison(voice):
     )
     ax.set_yticks(list(y), labels)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Narrator against quoted voice")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -579,7 +585,7 @@ def plot_actor_voice(actor_voice, *, top_n: int = 12):
     ax.set_yticks(y, [_plain_label(a, 30) for a in rows["actor"]])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("mean sentence compound")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Actors: spoken of against speaking")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
