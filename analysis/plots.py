@@ -278,7 +278,7 @@ def plot_k_scores(k_scores, *, chosen: int | None = None):
         ax.axvline(chosen, color="grey", linewidth=1, linestyle=":")
     ax.set_xlabel("number of topics k")
     ax.set_xticks(list(k_scores["k"]))
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Topic quality against k")
     return fig

@@ -197,6 +197,16 @@ class PageScripts:
         columns = [str(c) for c in payload["columns"]]
         numeric = set(payload.get("numeric") or ())
         long_text = set(_long_text_columns(payload))
+        # Search box, page length, row count and pages even for a short table (itables drops
+        # them when the rows fit one page), so the reader finds them in one place; a table of
+        # one page keeps only the search box.
+        small = len(payload["rows"]) <= PAGE_LENGTH
+        layout = {
+            "topStart": None if small else "pageLength",
+            "topEnd": "search",
+            "bottomStart": None if small else "info",
+            "bottomEnd": None if small else ["paging"],
+        }
         frame = pd.DataFrame([list(r) for r in payload["rows"]], columns=columns)
         if frame.empty:
             frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -220,14 +230,7 @@ class PageScripts:
             lengthMenu=LENGTH_MENU,
             classes="display compact",
             scrollX=True,  # a wide table scrolls inside its box instead of off the page
-            # Search box, page length, row count and pages even for a short table (itables
-            # drops them when the rows fit one page): the reader always finds them in one place.
-            layout={
-                "topStart": "pageLength",
-                "topEnd": "search",
-                "bottomStart": "info",
-                "bottomEnd": ["paging"],
-            },
+            layout=layout,
             # Text reads best left-aligned, numbers right-aligned.
             # Text left, numbers right; a column of sentences gets room to wrap into a few
             # lines, not one word per line (the news-long rule of the page's style).
@@ -242,7 +245,7 @@ class PageScripts:
                 }
                 for i in range(len(columns))
             ],
-            column_filters="footer",
+            column_filters=False if small else "footer",
             display_logo_when_loading=False,
             allow_html=False,  # every cell is escaped: article text stays text
             # Formatting floats in Python sends a JavaScript render function that DataTables
