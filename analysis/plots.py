@@ -22,6 +22,7 @@ def plot_length_histogram(articles, *, column: str = "n_words", bins: int = 30):
     matplotlib.figure.Figure
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     values = articles[column].dropna().astype(float)
     fig = Figure(figsize=(7, 3.5), layout="constrained")
@@ -29,7 +30,17 @@ def plot_length_histogram(articles, *, column: str = "n_words", bins: int = 30):
     if len(values):
         # A bar per distinct value when there are only a few, so one article is one bar.
         n_bins = max(1, min(bins, values.nunique()))
+        if values.nunique() == 1:
+            # One length: a bar around it, a tenth of it wide, instead of matplotlib's
+            # unit-wide bar with ticks at 625.6 ... 626.4.
+            v = float(values.iat[0])
+            half = max(1.0, abs(v) * 0.05)
+            n_bins = [v - half, v + half]
+            ax.set_xlim(v - 4 * half, v + 4 * half)
         ax.hist(values, bins=n_bins, color="#4c72b0", edgecolor="white")
+        # Lengths and counts are whole numbers.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ax.text(0.5, 0.5, "no articles", ha="center", va="center", transform=ax.transAxes)
     label = {"n_words": "words per article", "n_paragraphs": "paragraphs per article"}
@@ -79,7 +90,13 @@ def _kind_legend(ax, kinds) -> None:
     seen = list(dict.fromkeys(kinds))
     handles = [Patch(color=_KIND_COLOURS.get(k, "#999999"), label=_plain_label(k)) for k in seen]
     if handles:
-        ax.legend(handles=handles, frameon=False, fontsize="small", loc="lower right")
+        ax.legend(
+            handles=handles,
+            frameon=False,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
 
 
 def plot_top_actors(actors, *, top_n: int = 15):
@@ -125,6 +142,33 @@ def plot_top_actors(actors, *, top_n: int = 15):
     return fig
 
 
+def co_mention_grid(pairs, *, top_n: int = 10):
+    """The actors of the strongest co-mention pairs and how often each two meet.
+
+    Actors are taken from the pairs in order of count until there are ``top_n``. Returns
+    ``(actors, grid)``: a list of names and a symmetric NumPy array of counts (0: never).
+    Shared by :func:`plot_co_mentions` and the report's interactive heat map.
+    """
+    import numpy as np
+
+    ranked = pairs.sort_values(
+        ["count", "actor_a", "actor_b"], ascending=[False, True, True], kind="stable"
+    )
+    chosen: list[str] = []
+    for a, b in zip(ranked["actor_a"], ranked["actor_b"], strict=True):
+        for name in (a, b):
+            if name not in chosen and len(chosen) < top_n:
+                chosen.append(name)
+        if len(chosen) >= top_n:
+            break
+    pos = {name: i for i, name in enumerate(chosen)}
+    grid = np.zeros((len(chosen), len(chosen)))
+    for a, b, n in zip(pairs["actor_a"], pairs["actor_b"], pairs["count"], strict=True):
+        if a in pos and b in pos:
+            grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = n
+    return chosen, grid
+
+
 def plot_co_mentions(pairs, *, top_n: int = 10):
     """Return a heat map of how often the actors of the strongest co-mention pairs meet.
 
@@ -142,27 +186,13 @@ def plot_co_mentions(pairs, *, top_n: int = 10):
     import numpy as np
     from matplotlib.figure import Figure
 
-    ranked = pairs.sort_values(
-        ["count", "actor_a", "actor_b"], ascending=[False, True, True], kind="stable"
-    )
-    chosen: list[str] = []
-    for a, b in zip(ranked["actor_a"], ranked["actor_b"], strict=True):
-        for name in (a, b):
-            if name not in chosen and len(chosen) < top_n:
-                chosen.append(name)
-        if len(chosen) >= top_n:
-            break
+    chosen, grid = co_mention_grid(pairs, top_n=top_n)
     size = max(len(chosen), 3)
     fig = Figure(figsize=(0.45 * size + 2.8, 0.45 * size + 1.8), layout="constrained")
     ax = fig.add_subplot()
     if not chosen:
         _empty(ax, "no actors mentioned together")
         return fig
-    pos = {name: i for i, name in enumerate(chosen)}
-    grid = np.zeros((len(chosen), len(chosen)))
-    for a, b, n in zip(pairs["actor_a"], pairs["actor_b"], pairs["count"], strict=True):
-        if a in pos and b in pos:
-            grid[pos[a], pos[b]] = grid[pos[b], pos[a]] = n
     image = ax.imshow(np.ma.masked_equal(grid, 0), cmap="Blues", vmin=0)
     labels = [_plain_label(n, 28) for n in chosen]
     ax.set_xticks(range(len(chosen)), labels, rotation=60, ha="right", fontsize="small")
@@ -248,7 +278,7 @@ def plot_k_scores(k_scores, *, chosen: int | None = None):
         ax.axvline(chosen, color="grey", linewidth=1, linestyle=":")
     ax.set_xlabel("number of topics k")
     ax.set_xticks(list(k_scores["k"]))
-    ax.legend(frameon=False, fontsize="small")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Topic quality against k")
     return fig
@@ -343,7 +373,7 @@ def plot_prevalence(prevalence, *, top_n: int = 8, kind: str | None = None):
         range(len(wide)), [_plain_label(g, 20) for g in wide.index], rotation=45, ha="right"
     )
     ax.set_ylabel("mean topic share")
-    ax.legend(frameon=False, fontsize="x-small", loc="center left", bbox_to_anchor=(1, 0.5))
+    ax.legend(frameon=False, fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Topic prevalence")
     return fig
@@ -508,7 +538,7 @@ def plot_voice_comparison(voice):
     )
     ax.set_yticks(list(y), labels)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Narrator against quoted voice")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -555,7 +585,7 @@ def plot_actor_voice(actor_voice, *, top_n: int = 12):
     ax.set_yticks(y, [_plain_label(a, 30) for a in rows["actor"]])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("mean sentence compound")
-    ax.legend(frameon=False, fontsize="small", loc="lower right")
+    ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Actors: spoken of against speaking")
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -1,15 +1,24 @@
 """Time `python -m analysis report` twice on the same corpus: a full run, then an unchanged re-run.
 
-Usage: ``.venv/bin/python benchmarks/bench_reports.py [CORPUS...] [--out DIR]``. CORPUS defaults
-to the project's ``seeds/``; the reports go to a temporary folder unless ``--out`` is given
-(a new, empty or report folder). Both runs go through the command line, interpreter start-up
-included, so the figures are what a user waits for. Target: second run <= 1/10 of the first.
+Usage: ``.venv/bin/python benchmarks/bench_reports.py [CORPUS...] [--out DIR] [--limit N]
+[--baseline CHECKOUT]``. CORPUS defaults to the project's ``seeds/``; the reports go to a
+temporary folder unless ``--out`` is given (a new, empty or report folder). Both runs go through
+the command line, interpreter start-up included, so the figures are what a user waits for.
+Target: second run <= 1/10 of the first. Each report's time and HTML size are printed.
+
+``--limit N`` takes the first N ``.txt`` files of the corpus (sorted paths, as symlinks in a
+temporary folder). ``--baseline CHECKOUT`` (another worktree with its own ``.venv``, such as
+main's) compares instead: each checkout runs the reports once to fill its own feature cache
+(a temporary folder, so nothing is written into either checkout), then once more with
+``--force``; the second runs are compared report by report. Targets: interactive pages within
+10% of the static ones' time; every HTML page under 10 MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,20 +38,104 @@ def run_report(corpus: list[str], out: Path) -> tuple[float, int]:
     return seconds, proc.returncode
 
 
+MB = 1024 * 1024
+HTML_LIMIT_MB = 10
+
+
+def limited_corpus(corpus: list[str], limit: int, folder: Path) -> list[str]:
+    """Symlinks to the first ``limit`` .txt files of ``corpus`` (sorted), in ``folder``."""
+    found = []
+    for item in map(Path, corpus):
+        found += sorted(item.rglob("*.txt")) if item.is_dir() else [item]
+    folder.mkdir(parents=True)
+    for i, path in enumerate(found[:limit]):
+        (folder / f"{i:05d}_{path.name}").symlink_to(path.resolve())
+    return [str(folder)]
+
+
+def report_figures(out: Path) -> dict[str, tuple[float, int]]:
+    """Per report: (seconds the notebook ran, bytes of its HTML page)."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {
+        e["name"]: (e["executed"]["duration_s"], (out / f"{e['name']}.html").stat().st_size)
+        for e in manifest["notebooks"]
+    }
+
+
+def run_checkout(checkout: Path, corpus: list[str], out: Path, cache: Path, *extra: str):
+    """Run the report command of ``checkout`` with its own interpreter and feature cache."""
+    python = checkout / ".venv" / "bin" / "python"
+    cmd = [str(python), "-m", "analysis", "report", "--out", str(out), "--corpus", *corpus]
+    env = dict(os.environ, NEWS_ANALYSIS_CACHE=str(cache))
+    t0 = time.perf_counter()
+    proc = subprocess.run([*cmd, *extra], cwd=checkout, env=env, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode:
+        sys.stderr.write(proc.stderr)
+    return seconds, proc.returncode
+
+
+def compare(corpus: list[str], baseline: Path, tmp: Path) -> int:
+    """Warm runs of this checkout against ``baseline``, report by report."""
+    results = {}
+    for label, checkout in (("static", baseline), ("interactive", CHECKOUT)):
+        cache, out = tmp / f"cache-{label}", tmp / f"reports-{label}"
+        cold, code = run_checkout(checkout, corpus, out, cache)
+        print(f"{label}: first run (parses, fills the cache) {cold:7.1f} s (exit {code})")
+        warm, code2 = run_checkout(checkout, corpus, out, cache, "--force")
+        print(f"{label}: second run (--force, cache warm)     {warm:7.1f} s (exit {code2})")
+        results[label] = (warm, report_figures(out), code or code2)
+    (s_total, static, _), (i_total, interactive, _) = results["static"], results["interactive"]
+    print(
+        f"{'report':24} {'static s':>9} {'interactive s':>14} {'ratio':>6} {'static MB':>10} {'page MB':>8}"
+    )
+    for name, (seconds, size) in interactive.items():
+        s_seconds, s_size = static.get(name, (float("nan"), 0))
+        print(
+            f"{name:24} {s_seconds:9.1f} {seconds:14.1f} {seconds / s_seconds:6.2f} "
+            f"{s_size / MB:10.2f} {size / MB:8.2f}"
+        )
+    n_static, n_inter = sum(v[0] for v in static.values()), sum(v[0] for v in interactive.values())
+    ratio = n_inter / n_static
+    print(f"notebooks: static {n_static:.1f} s, interactive {n_inter:.1f} s, ratio {ratio:.3f}")
+    print(
+        f"whole command: static {s_total:.1f} s, interactive {i_total:.1f} s, ratio {i_total / s_total:.3f}"
+    )
+    biggest = max(size for _, size in interactive.values()) / MB
+    print(
+        f"largest page: {biggest:.2f} MB (target < {HTML_LIMIT_MB} MB: "
+        f"{'met' if biggest < HTML_LIMIT_MB else 'NOT met'}); time ratio target <= 1.10: "
+        f"{'met' if ratio <= 1.10 else 'NOT met'}"
+    )
+    return 0 if not any(r[2] for r in results.values()) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="*", default=[str(CHECKOUT / "seeds")])
     parser.add_argument("--out", type=Path, help="report folder (default: a temporary folder)")
+    parser.add_argument("--limit", type=int, help="only the first N .txt files of the corpus")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout (with .venv) to compare against"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        corpus = args.corpus
+        if args.limit:
+            corpus = limited_corpus(corpus, args.limit, Path(tmp) / "corpus")
+        if args.baseline:
+            return compare(corpus, args.baseline.resolve(), Path(tmp))
         out = args.out or Path(tmp) / "reports"
-        first, code1 = run_report(args.corpus, out)
+        first, code1 = run_report(corpus, out)
         before = json.loads((out / "manifest.json").read_text())
-        second, code2 = run_report(args.corpus, out)
+        second, code2 = run_report(corpus, out)
         manifest = json.loads((out / "manifest.json").read_text())
+        figures = report_figures(out)
     reused = [e["name"] for e in manifest["notebooks"] if e["reused"]]
     rerun = [e["name"] for e in manifest["notebooks"] if not e["reused"]]
     print(f"corpus: {', '.join(args.corpus)} ({manifest['corpus']['n_files']} files)")
+    for name, (seconds, size) in figures.items():
+        print(f"  {name:24} {seconds:7.1f} s  {size / MB:6.2f} MB")
     print(f"notebooks: {len(manifest['notebooks'])}")
     print(f"first run:  {first:7.2f} s (exit {code1})")
     print(f"second run: {second:7.2f} s (exit {code2}); reused {len(reused)}, re-ran {rerun or 0}")

@@ -23,7 +23,7 @@
 # Parameters (papermill replaces this cell's values; `report --list` shows these comments)
 corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to the project folder
 columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
-max_table_rows: int = 50  # articles listed in the table of articles
+max_table_rows: int = 1000  # rows of each table in the page (all rows in its CSV and Parquet files)
 top_n: int = 15  # rows in the dateline and agency tables
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 attention_query: str = ""  # keyword or phrase charted over time (empty: no chart)

@@ -25,7 +25,7 @@ corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to t
 columns: dict = {}  # record columns, e.g. {"text_column": "body", "date_column": "pubdate"}
 top_n: int = 15  # rows in the actor, pair and speaker tables and figures
 co_mention_unit: str = "sentence"  # actors count as mentioned together per "sentence" or "article"
-max_table_rows: int = 50  # rows shown in the quote, number, count and date ledgers
+max_table_rows: int = 1000  # rows of each table in the page (all rows in its CSV and Parquet files)
 workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 
@@ -50,7 +50,7 @@ show(actors.counted(data))
 # Actors are the named entities of the articles after clean-up: a title or rank is split off and the person kept ("General Ashfaq Kayani" is the person Ashfaq Kayani), possessives are stripped, agency sign-offs are never people, and within an article a short form resolves to the full name ("Kayani", "Abbas"). The label is the actor's type: PERSON, ORG (organisation), GPE (country or city), NORP (nationality or group), and so on; *aliases* are the forms the text used.
 
 # %%
-show(actors.mentioned(data, top_n=top_n))
+show(actors.mentioned(data, top_n=top_n, max_rows=max_table_rows))
 
 # %% [markdown]
 # ## Who is mentioned with whom

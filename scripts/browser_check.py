@@ -93,7 +93,7 @@ def _check_page(context, path: Path, screenshot_dir: Path) -> dict:
 
     def on_route(route):
         url = route.request.url
-        if url.startswith(("file:", "data:")):
+        if url.startswith(("file:", "data:", "blob:")):  # blob: the page's own inline bundle
             route.continue_()
         else:  # a self-contained report asks the network for nothing
             record["requests"].append(url)

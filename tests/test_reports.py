@@ -109,10 +109,10 @@ def page_text(page: str) -> str:
             self.parts, self.hidden = [], 0
 
         def handle_starttag(self, tag, attrs):
-            self.hidden += tag in ("style", "title")
+            self.hidden += tag in ("style", "title", "script")
 
         def handle_endtag(self, tag):
-            self.hidden -= tag in ("style", "title")
+            self.hidden -= tag in ("style", "title", "script")
 
         def handle_data(self, data):
             if not self.hidden:
@@ -665,6 +665,14 @@ def seed_xss_report(tmp_path_factory):
     return build_seed_xss_report(tmp_path_factory)
 
 
+def _policy(page: str) -> str:
+    """The Content-Security-Policy a page declares."""
+    import re
+
+    tag = re.search(r"<meta\b[^>]*Content-Security-Policy[^>]*>", page).group(0)
+    return re.search(r'content="([^"]*)"', tag).group(1)
+
+
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_report_writes_every_file(seed_xss_report):
@@ -680,7 +688,10 @@ def test_report_writes_every_file(seed_xss_report):
     for name in names:
         assert f'href="{name}.html"' in index
         page = (out / f"{name}.html").read_text()
-        assert reports.remote_resources(page) == [] and "<script" not in page
+        # The only scripts are the page's own (itables, plotly), each allowed by its hash.
+        assert reports.remote_resources(page) == [] and reports.unsafe_markup(page) == []
+        script_src = _policy(page).split("script-src")[1].split(";")[0]
+        assert "http" not in _policy(page) and "'unsafe-inline'" not in script_src
         summary = json.loads((out / f"{name}.summary.json").read_text())
         assert isinstance(summary, dict) and summary
 
@@ -1415,7 +1426,7 @@ FORMER_NAMES = [
 
 REPORT_MODULES = [
     "registry", "html", "notebook", "runner", "sections", "overview", "actors", "sentiment",
-    "topics",
+    "topics", "interactive", "charts",
 ]  # fmt: skip
 
 
@@ -1607,7 +1618,10 @@ def test_show_renders_text_tables_figures_then_parts(monkeypatch):
         table_options={"a": {"max_rows": 2}},
     )
     assert show(section) is None
-    kinds = [type(o).__name__ if o is not figure else "figure" for o in shown]
+    kinds = [
+        "HTML" if isinstance(o, HTML) else type(o).__name__ if o is not figure else "figure"
+        for o in shown
+    ]
     assert kinds == ["Markdown", "HTML", "HTML", "figure", "Markdown"]
     assert isinstance(shown[0], Markdown) and shown[0].data == "**1** article"
     assert isinstance(shown[1], HTML) and "&lt;script&gt;" in shown[1].data

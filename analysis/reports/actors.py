@@ -90,18 +90,20 @@ def _sourcing(data: ReportData):
 # --- sections ------------------------------------------------------------------------------------
 
 
-def mentioned(data: ReportData, *, top_n: int = 15) -> Section:
-    """The actors mentioned most, with their type and aliases, and a bar chart."""
-    from analysis.plots import plot_top_actors
+def mentioned(data: ReportData, *, top_n: int = 15, max_rows: int = 1000) -> Section:
+    """Every actor, the most mentioned first, with type and aliases; a bar chart of the ``top_n``."""
+    from analysis.reports.charts import top_actors_chart
 
     articles, sentences, mentions, actors = (data[t] for t in TABLES[:4])
     n_mentions = int(mentions["actor"].notna().sum())
+    # The chart shows the top_n; the table every actor (searchable on the page).
     return Section(
         "Who is mentioned",
         text=f"**{len(articles):,}** articles, **{len(sentences):,}** sentences: "
         f"**{n_mentions:,}** mentions of **{len(actors):,}** distinct actors.",
-        tables={"top_actors": top_actors(data, top_n=top_n)[ACTOR_COLUMNS]},
-        figures={"top_actors": plot_top_actors(actors, top_n=top_n)},
+        tables={"actors": top_actors(data, top_n=len(actors))[ACTOR_COLUMNS]},
+        figures={"top_actors": top_actors_chart(actors, top_n=top_n)},
+        table_options={"actors": {"max_rows": max_rows}},
     )
 
 
@@ -111,7 +113,7 @@ def co_mentioned(data: ReportData, *, unit: str = "sentence", top_n: int = 15) -
     Each pair comes with the first sentence that names both.
     """
     from analysis.ledger import pair_sentences
-    from analysis.plots import plot_co_mentions
+    from analysis.reports.charts import co_mentions_chart
 
     pairs = _pairs(data, unit)
     table = pair_sentences(pairs.head(top_n), data["mentions"], data["sentences"])
@@ -120,7 +122,10 @@ def co_mentioned(data: ReportData, *, unit: str = "sentence", top_n: int = 15) -
         text=f"**{len(pairs):,}** pairs of actors mentioned together in the same "
         f"{escape_markdown(unit)}.",
         tables={"pairs": table[PAIR_COLUMNS]},
-        figures={"co_mentions": plot_co_mentions(pairs, top_n=min(top_n, 12))},
+        figures={"co_mentions": co_mentions_chart(pairs, top_n=min(top_n, 12))}
+        if len(pairs)
+        else {},
+        empty=None if len(pairs) else "No two actors are mentioned together.",
         table_options={"pairs": {"max_chars": 300}},
     )
 
@@ -140,7 +145,7 @@ def quoted(data: ReportData, *, top_n: int = 15) -> Section:
     )
 
 
-def sourcing(data: ReportData, *, max_rows: int = 50) -> Section:
+def sourcing(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Named, anonymous and unattributed quotations per article, most anonymous first."""
     table, totals, attributed, _, anonymous_share = _sourcing(data)
     text = (
@@ -162,7 +167,7 @@ def sourcing(data: ReportData, *, max_rows: int = 50) -> Section:
     )
 
 
-def quote_ledger(data: ReportData, *, max_rows: int = 50) -> Section:
+def quote_ledger(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every quotation with its speaker, cue, kind, offsets and sentence."""
     from analysis.ledger import quote_ledger as ledger
 
@@ -180,7 +185,7 @@ def _with_sentences(data: ReportData, table: str, columns: list[str]):
     return with_sentence(data[table], data["sentences"]).filter(columns)
 
 
-def numbers(data: ReportData, *, max_rows: int = 50) -> Section:
+def numbers(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Numbers and amounts with their unit and object, each with its sentence."""
     return Section(
         "Numbers",
@@ -189,7 +194,7 @@ def numbers(data: ReportData, *, max_rows: int = 50) -> Section:
     )
 
 
-def event_counts(data: ReportData, *, max_rows: int = 50) -> Section:
+def event_counts(data: ReportData, *, max_rows: int = 1000) -> Section:
     """How many were killed, wounded, arrested ..., each count with its sentence."""
     return Section(
         "Event counts",
@@ -198,7 +203,7 @@ def event_counts(data: ReportData, *, max_rows: int = 50) -> Section:
     )
 
 
-def dates(data: ReportData, *, max_rows: int = 50) -> Section:
+def dates(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Date expressions, resolved to a calendar date when the article's date is known."""
     n_resolved = int(data["dates"]["resolved"].notna().sum())
     return Section(
@@ -255,8 +260,8 @@ def summary(data: ReportData, *, top_n: int = 15, unit: str = "sentence") -> dic
 
 def attention(data: ReportData, *, top_n: int = 5, freq: str = "M") -> Section:
     """Attention to the most mentioned actors over time: their articles' share of each period."""
+    from analysis.reports.charts import attention_chart
     from analysis.syndication import attention as attention_table
-    from analysis.syndication import plot_attention
 
     title = "Attention over time"
     articles = data["articles"]
@@ -276,6 +281,5 @@ def attention(data: ReportData, *, top_n: int = 5, freq: str = "M") -> Section:
         text=f"Articles mentioning each of the {len(top)} most mentioned actors per period, as a share of all "
         "articles of the period. " + data.options.get("dedupe_note", ""),
         tables={"attention": table},
-        figures={"attention": plot_attention(table)},
-        table_options={"attention": {"max_rows": 24}},
+        figures={"attention": attention_chart(table, freq=freq)},
     )

@@ -7,8 +7,10 @@ and the finished page is checked for active markup before it is written.
 
 from __future__ import annotations
 
+import html as html_module
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,6 +27,26 @@ CONTENT_SECURITY_POLICY = (
     "script-src 'none'; base-uri 'none'; form-action 'none'"
 )
 _CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
+
+_CSP_META_TAG = re.compile(r"<meta\b[^>]*\bhttp-equiv=\"Content-Security-Policy\"[^>]*>", re.I)
+
+
+def interactive_policy(hashes: list[str]) -> str:
+    """The Content-Security-Policy of a page with interactive tables and charts.
+
+    Scripts may run only if they are the page's own inline scripts, each named by its SHA-256
+    hash (computed when the page is written, so an article string that slipped into the page
+    as markup still could not run), plus ``blob:``: itables keeps its DataTables bundle inline
+    as base64 and imports it as a module from a ``blob:`` URL the page made itself. No remote
+    origin is allowed, so nothing is fetched. ``'unsafe-eval'`` is not needed: neither plotly's
+    2-D charts nor DataTables evaluate strings. Styles stay ``'unsafe-inline'``: plotly and
+    DataTables set inline styles and insert ``<style>`` elements at run time. ``img-src blob:``
+    lets plotly's camera button save the chart as a PNG.
+    """
+    return (
+        "default-src 'none'; img-src data: blob:; style-src 'unsafe-inline'; font-src data:; "
+        f"script-src {' '.join(hashes)} blob:; base-uri 'none'; form-action 'none'"
+    )
 
 # The lab template links require.js, MathJax and Mermaid from cdnjs and widgets from unpkg;
 # none is needed for reports of tables and matplotlib figures, so those blocks are emptied.
@@ -66,9 +88,15 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)
+    # A progress bar drawn as a widget leaves its state in the notebook's metadata, which the
+    # lab template writes as a <script> (of JSON); the page shows no widget, so it goes.
+    nb.metadata.pop("widgets", None)
+    slots: list[tuple[str, str]] = []
+    # Unguessable, so no output (whatever article text it shows) can name a slot.
+    token = secrets.token_hex(16)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = _safe_outputs(cell.outputs)
+            cell.outputs = _safe_outputs(cell.outputs, slots, token)
     exporter = HTMLExporter(
         template_name="lab",
         template_file=_HTML_TEMPLATE_NAME,
@@ -83,6 +111,7 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     )
     # Belt and braces for outputs that link a remote file (e.g. a widget): drop the tag.
     body = _REMOTE_RESOURCE.sub("", body)
+    body = _add_navigation(body)
     out = Path(html_path)
     problems = unsafe_markup(body)
     if problems:
@@ -90,8 +119,64 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
             f"{_readable(out)}: the page would carry active markup ({'; '.join(problems[:3])}); "
             "not written"
         )
+    if slots:
+        body = _fill_slots(body, slots)
     files.write_text(out, body)
     return out
+
+
+_HEADING = re.compile(r'<h2 id="([^"<>]+)"[^>]*>(.*?)</h2>', re.S)
+_NAV_STYLE = (
+    "<style>nav.news-nav { font: 14px system-ui, sans-serif; margin: .5rem 0 1rem 0; "
+    "padding: .5rem .8rem; border: 1px solid #ddd; border-radius: 4px; background: #fafafa; } "
+    "nav.news-nav ol { columns: 2; margin: .3rem 0 0 0; } "
+    "nav.news-nav a { text-decoration: none; } "
+    ".news-table-note { font-size: .9em; color: #555; } "
+    "table.dataTable td.news-long { min-width: 28em; white-space: normal; }</style>"
+)
+
+
+def _add_navigation(body: str) -> str:
+    """A link back to ``index.html`` and a table of contents of the ``##`` sections, on top."""
+    items = []
+    for anchor, inner in _HEADING.findall(body):
+        text = html_module.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
+        items.append(f'<li><a href="#{escape(html_module.unescape(anchor))}">{escape(text)}</a></li>')
+    nav = (
+        f'{_NAV_STYLE}<nav class="news-nav"><a href="index.html">&larr; All reports</a>'
+        + (f"<ol>{''.join(items)}</ol>" if items else "")
+        + "</nav>"
+    )
+    # Between the first cell (the title and introduction) and the second, else first.
+    cells = [m.start() for m in re.finditer(r'<div class="jp-Cell ', body)]
+    if len(cells) >= 2:
+        position = cells[1]
+    else:
+        main = body.find("<main>")
+        position = main + len("<main>") if main >= 0 else body.find(">", body.find("<body")) + 1
+    nav = f'<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell">{nav}</div>'
+    return body[:position] + nav + body[position:]
+
+
+def _fill_slots(body: str, slots: list[tuple[str, str]]) -> str:
+    """Put the interactive tables and charts in their places; allow their scripts by hash."""
+    from analysis.reports.interactive import PageScripts, script_hashes
+
+    # The page was checked for active markup with the slots empty; what goes in now is made
+    # here, from JSON data (cells escaped by itables, plotly's JSON with "<" escaped).
+    renderer = PageScripts()
+    for placeholder, (kind, payload) in slots:
+        markup = renderer.table(payload) if kind == "table" else renderer.figure(payload)
+        if body.count(placeholder) != 1:
+            raise ReportError(f"an interactive output was lost in the export ({kind})")
+        body = body.replace(placeholder, markup)
+    policy = interactive_policy(script_hashes(body))
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+    # nbconvert writes the template's <meta> back with its attributes reordered.
+    body, n = _CSP_META_TAG.subn(lambda _: meta, body, count=1)
+    if n != 1:
+        raise ReportError("the page has no Content-Security-Policy to extend")
+    return body
 
 
 # Output kinds a report page shows; anything else (JavaScript, widget views, Mermaid, JSON) is
@@ -155,7 +240,9 @@ def sanitize_html(fragment: str) -> str:
     )
 
 
-def _safe_outputs(outputs: list) -> list:
+def _safe_outputs(outputs: list, slots: list | None = None, token: str = "") -> list:
+    # Interactive tables and charts arrive as JSON data (analysis.reports.interactive); each
+    # becomes an empty placeholder here and is drawn by trusted code once the page is checked.
     # stderr (progress bars, library warnings) is for whoever debugs the notebook, not for the
     # reader: the executed .ipynb keeps it, the page drops it. Tracebacks are "error" outputs
     # and stay visible (the template escapes them, like every text output).
@@ -164,6 +251,11 @@ def _safe_outputs(outputs: list) -> list:
         if output.output_type == "stream" and output.name == "stderr":
             continue
         if output.output_type in ("display_data", "execute_result"):
+            slot = _interactive(output.data, slots, token)
+            if slot is not None:
+                output.data = {"text/html": slot}
+                kept.append(output)
+                continue
             data = {k: v for k, v in output.data.items() if k in _SAFE_MIME_TYPES}
             markdown = data.pop("text/markdown", None)
             if "text/html" in data:
@@ -175,6 +267,30 @@ def _safe_outputs(outputs: list) -> list:
                 continue
         kept.append(output)
     return kept
+
+
+def _interactive(data: Mapping[str, Any], slots: list | None, token: str) -> str | None:
+    from analysis.reports.interactive import PLOTLY_MIME, TABLE_MIME
+
+    if slots is None:
+        return None
+    payload, kind = data.get(TABLE_MIME), "table"
+    if not _is_table_payload(payload):
+        payload, kind = data.get(PLOTLY_MIME), "figure"
+        if not (isinstance(payload, Mapping) and isinstance(payload.get("data", []), list)):
+            return None
+    placeholder = f'<div class="news-slot" id="news-slot-{token}-{len(slots)}"></div>'
+    slots.append((placeholder, (kind, payload)))
+    return placeholder
+
+
+def _is_table_payload(payload: Any) -> bool:
+    return (
+        isinstance(payload, Mapping)
+        and isinstance(payload.get("columns"), list)
+        and isinstance(payload.get("rows"), list)
+        and all(isinstance(r, list) and len(r) == len(payload["columns"]) for r in payload["rows"])
+    )
 
 
 def _text(value: Any) -> str:
@@ -203,9 +319,17 @@ class _ActiveMarkupFinder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
+        self.policy: str | None = None  # the first Content-Security-Policy of the page
+        self._script: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _ACTIVE_TAGS:
+        if tag == "meta" and self.policy is None:
+            values = {k: (v or "") for k, v in attrs}
+            if values.get("http-equiv", "").lower() == "content-security-policy":
+                self.policy = values.get("content", "")
+        if tag == "script" and not any(name == "src" for name, _ in attrs):
+            self._script = []  # allowed if the page's policy names its hash (handle_endtag)
+        elif tag in _ACTIVE_TAGS:
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             value = (value or "").strip().lower()
@@ -220,13 +344,29 @@ class _ActiveMarkupFinder(HTMLParser):
             elif tag == "meta" and name == "http-equiv" and value not in _HARMLESS_HTTP_EQUIV:
                 self.found.append(f'<meta http-equiv="{value}">')
 
-    handle_startendtag = handle_starttag
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "script":
+            self.handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script is not None:
+            from analysis.reports.interactive import script_hash
+
+            text, self._script = "".join(self._script), None
+            if script_hash(text) not in (self.policy or "").split():
+                self.found.append(f"<script> ({text.strip()[:30]!r}, not in the page's policy)")
 
 
 def unsafe_markup(page: str) -> list[str]:
     """Return the active markup of an HTML page: what would run, navigate, submit or re-base.
 
-    Lists every ``<script>``, ``<iframe>``, ``<frame>``, ``<object>``, ``<embed>``, ``<form>``
+    Lists every ``<script>`` (except an inline script whose hash the page's own
+    Content-Security-Policy lists: the interactive tables and charts), ``<iframe>``, ``<frame>``, ``<object>``, ``<embed>``, ``<form>``
     (and form controls), ``<base>``, ``<link>``, ``<meta http-equiv>`` other than the
     Content-Security-Policy (a ``refresh`` navigates even under that policy), ``on*`` event
     handler, ``srcdoc`` and ``javascript:`` URL. A report page must have none.

@@ -262,8 +262,10 @@ def show(section: Section) -> None:
     """Display a report section in the notebook: its text, tables and figures, then its parts.
 
     The text is Markdown the section function escaped already; each table goes through
-    :func:`show_table` with the section's options for it; figures (matplotlib figures, or any
-    object IPython can display) are displayed as they are. A section without data shows its
+    :func:`interactive_table` with the section's options for it (searchable and sortable on
+    the page, written whole as CSV and Parquet beside it); plotly figures are shown as
+    interactive charts; other figures (matplotlib figures, or any object IPython can display)
+    are displayed as they are. A section without data shows its
     ``empty`` sentence instead. Nothing is returned, so the cell has no ``Out[]``.
 
     Parameters
@@ -276,10 +278,58 @@ def show(section: Section) -> None:
     if section.text:
         display(Markdown(section.text))
     for name, frame in section.tables.items():
-        display(show_table(frame, **section.table_options.get(name, {})))
-    for figure in section.figures.values():
-        display(figure)
+        display(interactive_table(frame, name, **section.table_options.get(name, {})))
+    for name, figure in section.figures.items():
+        if figure is None:
+            continue
+        display(_interactive_figure(figure, name))
     if section.empty:
         display(Markdown(section.empty))
     for part in section.parts:
         show(part)
+
+
+def interactive_table(
+    df,
+    name: str = "table",
+    *,
+    max_rows: int = 1000,
+    max_chars: int = 200,
+    index: bool = False,
+    caption: str | None = None,
+):
+    """Return a table for a report page: searchable, sortable, paged, with its data files.
+
+    In JupyterLab it shows as :func:`show_table` (escaped HTML, at most
+    :data:`~analysis.reports.interactive.STATIC_ROWS` rows). On the report page it is an
+    itables table of the first ``max_rows`` rows (each cell escaped, strings cut at
+    ``max_chars``), and when the report runner executes the notebook the whole table is
+    written beside the page as ``<notebook>.<name>.csv`` and ``.parquet`` and linked under it.
+
+    Returns
+    -------
+    analysis.reports.interactive.InteractiveTable
+        An ``IPython.display.HTML`` whose ``data`` is the static table.
+    """
+    from analysis.reports.interactive import (
+        STATIC_ROWS,
+        InteractiveTable,
+        table_payload,
+        write_table_files,
+    )
+
+    static = show_table(
+        df, max_rows=min(max_rows, STATIC_ROWS), max_chars=max_chars, index=index, caption=caption
+    )
+    frame = df.reset_index() if index else df
+    file_names = write_table_files(frame, name)
+    payload = table_payload(
+        df, name, max_rows=max_rows, max_chars=max_chars, index=index, file_names=file_names
+    )
+    return InteractiveTable(static.data, payload)
+
+
+def _interactive_figure(figure: Any, name: str) -> Any:
+    from analysis.reports.interactive import InteractiveFigure, is_plotly_figure
+
+    return InteractiveFigure(figure, name) if is_plotly_figure(figure) else figure

@@ -113,7 +113,7 @@ def dates(data: ReportData) -> Section:
     return Section("Dates", text=text, tables=tables)
 
 
-def article_table(data: ReportData, *, max_rows: int = 50) -> Section:
+def article_table(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every article with its headline, dateline, agency, date, length and lede."""
     articles = data["articles"]
     table = articles.assign(lede=articles["text"].str.split("\n\n").str[0])
@@ -124,7 +124,7 @@ def article_table(data: ReportData, *, max_rows: int = 50) -> Section:
     )
 
 
-def rejected(data: ReportData, *, max_rows: int = 50) -> Section:
+def rejected(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every input that did not become an article, with the reason."""
     rejects = data["rejects"]
     if not len(rejects):
@@ -197,8 +197,8 @@ def stories(data: ReportData, *, top_n: int = 10) -> Section:
 
 def attention(data: ReportData, query: str = "", *, freq: str = "M") -> Section:
     """Attention to a keyword or phrase over time: matching articles as a share of all articles."""
+    from analysis.reports.charts import attention_chart
     from analysis.syndication import attention as attention_table
-    from analysis.syndication import plot_attention
 
     title = "Attention over time"
     if not query.strip():
@@ -219,6 +219,5 @@ def attention(data: ReportData, query: str = "", *, freq: str = "M") -> Section:
         text=f"Articles matching *{escape_markdown(query)}* per period, as a share of all articles of the period. "
         + data.options.get("dedupe_note", ""),
         tables={"attention": table},
-        figures={"attention": plot_attention(table)},
-        table_options={"attention": {"max_rows": 24}},
+        figures={"attention": attention_chart(table, freq=freq)},
     )

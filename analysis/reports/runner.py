@@ -374,6 +374,20 @@ def _files_for(name: str) -> list[str]:
     return [f"{name}.ipynb", f"{name}.html", f"{name}{SUMMARY_SUFFIX}"]
 
 
+# The CSV and Parquet files of a report's tables (analysis.reports.interactive), beside its page.
+_DATA_FILE = re.compile(r"(?P<name>\d\d_[A-Za-z0-9_]+)\.[a-z0-9-]+\.(?:csv|parquet)")
+
+
+def _is_data_file(name: str, file: str) -> bool:
+    match = _DATA_FILE.fullmatch(file)
+    return bool(match) and match["name"] == name
+
+
+def _produced(name: str, folder: Path) -> list[str]:
+    data = sorted(p.name for p in folder.glob(f"{name}.*") if _is_data_file(name, p.name))
+    return [f for f in _files_for(name) if (folder / f).is_file()] + data
+
+
 def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
     return bool(
         prior
@@ -382,7 +396,10 @@ def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
         and isinstance(prior.get("files"), list)
         and prior["files"]
         # only the files this notebook writes, so a manifest cannot name anything else to copy
-        and all(f in _files_for(prior["name"]) for f in prior["files"])
+        and all(
+            f in _files_for(prior["name"]) or _is_data_file(prior["name"], f)
+            for f in prior["files"]
+        )
         and all((out_dir / f).is_file() for f in prior["files"])
     )
 
@@ -446,7 +463,7 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> 
         summary_path.unlink(missing_ok=True)
         if not error:
             error = "the notebook wrote no summary (call analysis.reports.write_summary)"
-    produced = [f for f in _files_for(nb.name) if (tmp / f).is_file()]
+    produced = _produced(nb.name, tmp)
     return {
         "name": nb.name,
         "notebook": _display_path(nb.path),
@@ -557,7 +574,7 @@ def _carry_over(out_dir: Path, tmp: Path, previous: Mapping[str, Any]) -> None:
     for item in out_dir.iterdir():
         if item.name in ours or (tmp / item.name).exists():
             continue
-        if item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX)) and previous:
+        if (item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX)) or _DATA_FILE.fullmatch(item.name)) and previous:
             continue  # output of a notebook that no longer exists
         if item.is_dir() and not item.is_symlink():
             shutil.copytree(item, tmp / item.name, symlinks=True)

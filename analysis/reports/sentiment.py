@@ -102,7 +102,7 @@ def _stances(data: ReportData):
 
 def tone(data: ReportData, *, top_n: int = 10) -> Section:
     """Mean tone, the most negative articles and the distribution of tone."""
-    from analysis.plots import plot_tone_distribution
+    from analysis.reports.charts import article_tone_chart
 
     articles, tone_df = data["articles"], data["tone"]
     table = tone_df.merge(articles[["article_id", "headline"]], on="article_id")
@@ -113,8 +113,8 @@ def tone(data: ReportData, *, top_n: int = 10) -> Section:
         f"words, negative {tone_df['negative_score'].mean():.2f}%), polarity "
         f"{tone_df['polarity'].mean():.2f}%.",
         tables={"tone": table.sort_values("tone").round(2)},
-        figures={"tone_distribution": plot_tone_distribution(tone_df)},
-        table_options={"tone": {"max_rows": top_n}},
+        figures={"article_tone": article_tone_chart(tone_df, articles)},
+        table_options={"tone": {"max_rows": 1000}},
     )
 
 
@@ -126,14 +126,15 @@ def tone_over_time(
     Each part says why it is missing: fewer than two periods with dated articles, or no outlet
     column with more than one value.
     """
-    from analysis.plots import plot_tone_over_time
+    from analysis.reports.charts import tone_over_time_chart
     from analysis.tone import tone_by_group
 
     articles = data["articles"]
     over_time = _over_time(data, freq, outlet_column)
     n_periods = _n_periods(over_time)
     if n_periods >= 2:
-        line = Section("Tone over time", figures={"tone_over_time": plot_tone_over_time(over_time)})
+        chart = tone_over_time_chart(over_time, freq=freq)
+        line = Section("Tone over time", figures={"tone_over_time": chart})
     else:
         n_dated = int(articles["published"].notna().sum())
         line = Section(

@@ -189,7 +189,7 @@ def topic_map(fitted) -> Section:
 def prevalence_over_time(data: ReportData, fitted, *, freq: str = "M") -> Section:
     """Mean topic share of the articles published in each period (a sentence when none is dated)."""
     from analysis.compare import prevalence
-    from analysis.plots import plot_prevalence
+    from analysis.reports.charts import prevalence_chart
 
     articles = data["articles"]
     by_time = prevalence(fitted, articles, by="published", freq=freq)
@@ -200,21 +200,25 @@ def prevalence_over_time(data: ReportData, fitted, *, freq: str = "M") -> Sectio
             empty=f"No prevalence over time: {dated:,} of {len(articles):,} articles carry a "
             "publication date.",
         )
-    return Section("Prevalence over time", figures={"prevalence": plot_prevalence(by_time)})
+    chart = prevalence_chart(by_time, freq=freq)
+    return Section("Prevalence over time", figures={"prevalence": chart})
 
 
 def prevalence_by_group(data: ReportData, fitted, *, group_column: str = "agency") -> Section:
     """Mean topic share per value of ``group_column`` (the figure says when there is none)."""
     from analysis.compare import prevalence
-    from analysis.plots import plot_prevalence
+    from analysis.reports.charts import prevalence_chart
 
     articles = data["articles"]
     by_group = (
         prevalence(fitted, articles, by=group_column) if group_column in articles.columns else None
     )
-    return Section(
-        "Prevalence by group", figures={"prevalence": plot_prevalence(by_group, kind="bar")}
-    )
+    if by_group is None or not len(by_group):  # a sentence instead of an empty frame
+        return Section(
+            "Prevalence by group",
+            empty=f"No prevalence by group: no article has a value in {markdown_code(group_column)}.",
+        )
+    return Section("Prevalence by group", figures={"prevalence": prevalence_chart(by_group)})
 
 
 def representative_sentences(data: ReportData, fitted, *, n: int = 2) -> Section:
