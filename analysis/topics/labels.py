@@ -70,8 +70,9 @@ def display_forms(
 ) -> dict[str, str]:
     """Return how to show each term: as the text most often writes it.
 
-    The display of a term is, in order: the canonical name of a merged actor ("United States"
-    for ``united_states``, as the actors table names it); else its most frequent surface form
+    The display of a term is, in order: for a merged actor, the acronym the text writes most
+    ("OPEC" for ``organization_of_petroleum_exporting_countries``), else its canonical name
+    ("United States" for ``united_states``, as the actors table names it); else its most frequent surface form
     that spells the term itself ("GATT" for ``gatt``, "Prime Minister" for ``prime_minister``;
     a form that is another word, such as a plural or a merged alias, does not count; forms
     opening a sentence count only when there are no others; ties go to the form that sorts
@@ -103,7 +104,15 @@ def display_forms(
     out = {}
     for term in terms:
         if term in names:
-            out[term] = names[term]
+            # A merged actor the text names by an acronym of 3+ letters ("OPEC", "GATT"; not
+            # "US", which reads better as United States) is shown so, not
+            # by the expansion the actors table uses; otherwise by that name ("United States").
+            acronyms = Counter()
+            for (form, _), n in counts.get(term, {}).items():
+                if len(form) > 2 and form.isalpha() and form.isupper():
+                    acronyms[form] += n
+            ranked = sorted(acronyms.items(), key=lambda x: (-x[1], x[0]))
+            out[term] = ranked[0][0] if ranked else names[term]
             continue
         spelt = [(f, initial, n) for (f, initial), n in counts.get(term, {}).items()]
         spelt = [x for x in spelt if normalise_term([x[0]]) == term]
