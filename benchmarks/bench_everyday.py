@@ -10,7 +10,8 @@ name, so every run reads the same files) it measures, in one run and each in its
   against bare spaCy on the same texts (throughput ratio).
 
 It prints seconds, the ratio to bare spaCy, the runner's own extraction line and each notebook's
-time from ``manifest.json``, so the notebooks' own work can be compared with the parse.
+time from ``manifest.json`` (so the notebooks' own work can be compared with the parse) with the
+size of its HTML page (target: under 10 MB each).
 
 Usage::
 
@@ -104,7 +105,8 @@ def main() -> None:
         for entry in manifest["notebooks"]:
             seconds = entry["executed"]["duration_s"]
             notebooks_s += seconds
-            print(f"  {entry['name']}: {seconds:.1f} s ({entry['outcome']})")
+            size = (out / f"{entry['name']}.html").stat().st_size / 1e6
+            print(f"  {entry['name']}: {seconds:.1f} s ({entry['outcome']}), HTML {size:.2f} MB")
         print(f"  notebooks together: {notebooks_s:.1f} s = {notebooks_s / parse_s:.2f}x the parse")
 
         if args.reuters is not None:
