@@ -463,11 +463,17 @@ def test_interrupt_stops_workers_and_keeps_previous_output(busy_corpus, how):
 
 def test_killed_run_leaves_no_orphan_and_the_next_run_cleans_up(busy_corpus):
     corpus, out = busy_corpus
+    _write_articles(corpus, 720, start=80)  # enough work that a fast machine is still busy
     proc = _start_extract(corpus, out)
     workers = _wait_for_workers(proc)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 60
+    while not list(out.parent.glob(f".{out.name}.tmp-{proc.pid}-*")):
+        assert proc.poll() is None and time.monotonic() < deadline, "no temporary output"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert proc.poll() is None, "extract finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)  # no handler runs: the workers must notice by themselves
-    proc.wait(timeout=30)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
     grace = time.monotonic() + 10
     while any(_running(w) for w in workers) and time.monotonic() < grace:
         time.sleep(0.1)
