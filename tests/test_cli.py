@@ -45,3 +45,25 @@ def test_argparse_only_under_the_cli_package():
             if "argparse" in names:
                 outside.append(str(path.relative_to(PACKAGE)))
     assert outside == []
+
+
+def test_an_interrupted_command_ends_even_if_a_library_thread_never_does():
+    # After an interrupt's clean-up, the interpreter's shutdown joins every non-daemon thread;
+    # a library thread stuck on a dead kernel would keep the terminal forever without the
+    # grace period.
+    code = (
+        "import argparse, sys, threading\n"
+        "from analysis import cli\n"
+        "cli.SHUTDOWN_GRACE_S = 1.0\n"
+        "threading.Thread(target=threading.Event().wait).start()\n"
+        "def interrupted(args):\n"
+        "    raise KeyboardInterrupt\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.set_defaults(func=interrupted, command='test')\n"
+        "cli.build_parser = lambda: parser\n"
+        "sys.exit(cli.main())\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 130, run.stderr
+    assert "interrupted; the previous output is unchanged" in run.stderr
+    assert "still shutting down after 1 s; ending now" in run.stderr

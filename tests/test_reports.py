@@ -1337,7 +1337,14 @@ def test_an_interrupt_kills_the_kernel_and_keeps_the_previous_reports(tmp_path, 
         assert kernels, "the kernel of 02_slow never started"
         time.sleep(2)  # inside time.sleep(pause) by now
         os.kill(run.pid, getattr(signal, signum))
-        _, err = run.communicate(timeout=60)
+        try:
+            _, err = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.kill(run.pid, signal.SIGUSR1)  # the command prints every thread's stack
+            time.sleep(2)
+            run.kill()
+            _, err = run.communicate()
+            raise AssertionError(f"the report did not stop within 60 s:\n{err[-6000:]}") from None
     finally:
         if run.poll() is None:
             run.kill()

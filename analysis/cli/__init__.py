@@ -8,10 +8,12 @@ returning the exit code. Exit codes: 0 success, 1 failure, 2 bad usage (argparse
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import os
 import signal
 import sys
+import threading
 
 #: Modules that contribute sub-commands, in the order `--help` lists them.
 COMMAND_MODULES = (
@@ -26,6 +28,8 @@ COMMAND_MODULES = (
 )
 #: Set to 1 to see the Python traceback of an unexpected error instead of a one-line message.
 DEBUG_ENV = "NEWS_ANALYSIS_DEBUG"
+#: Seconds the interpreter may take to shut down after an interrupt's clean-up has run.
+SHUTDOWN_GRACE_S = 20.0
 
 
 class CLIError(Exception):
@@ -54,9 +58,24 @@ def _exit_now(signum, frame):
     os._exit(130)
 
 
+def _end_after_grace() -> None:
+    # After an interrupt every output is back as it was and every worker and kernel is gone;
+    # what is left is the interpreter's own shutdown, which joins library threads (a notebook
+    # run's event loop, an executor) that may wait on a kernel that no longer exists. Such a
+    # wait must not keep the terminal: after the grace period the process ends as it would have.
+    sys.stderr.write(f"still shutting down after {SHUTDOWN_GRACE_S:.0f} s; ending now\n")
+    if os.environ.get(DEBUG_ENV):
+        faulthandler.dump_traceback(all_threads=True)
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and hasattr(signal, "SIGUSR1"):
+        # `kill -USR1 PID` prints every thread's stack to stderr: where a long run is, or stuck.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args) or 0)
@@ -70,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             # (joining a pool's threads) ends the process at once instead of a traceback.
             signal.signal(signal.SIGINT, _exit_now)
             signal.signal(signal.SIGTERM, _exit_now)
+            watchdog = threading.Timer(SHUTDOWN_GRACE_S, _end_after_grace)
+            watchdog.daemon = True  # never waited for itself; fires only if shutdown hangs
+            watchdog.start()
         return 130
     except Exception as exc:  # never a traceback for the user: one line, and how to see more
         if os.environ.get(DEBUG_ENV):
