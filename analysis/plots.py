@@ -284,35 +284,46 @@ def plot_k_scores(k_scores, *, chosen: int | None = None):
     return fig
 
 
-def plot_topic_map(model):
-    """Return a 2-D map of a fitted topic model: similar topics lie close, bubble area is the share.
+def topic_map_coordinates(model):
+    """Return ``(table, xy)``: the model's topic table and a 2-D position per topic.
 
-    Topics are placed by principal components of their unit-length term vectors (so distance
-    follows cosine dissimilarity); each bubble carries the topic id and label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Topics are placed by the first two principal components of their unit-length term vectors
+    (so distance follows cosine dissimilarity), with signs fixed so that the same model always
+    gives the same map. Shared by :func:`plot_topic_map` and the report's interactive map.
     """
     import numpy as np
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 6), layout="constrained")
-    ax = fig.add_subplot()
     table = model.topic_table()
     vectors = np.asarray(model.components_, dtype=float)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
     if len(vectors) < 2:
-        xy = np.zeros((len(vectors), 2))
-    else:
-        centred = vectors - vectors.mean(axis=0)
-        u, s, _ = np.linalg.svd(centred, full_matrices=False)
-        xy = u[:, :2] * s[:2]
-        if xy.shape[1] < 2:
-            xy = np.column_stack([xy, np.zeros(len(xy))])
-        # Fix the signs so the same model always draws the same map.
-        xy *= np.where(xy[np.abs(xy).argmax(axis=0), range(2)] < 0, -1, 1)
+        return table, np.zeros((len(vectors), 2))
+    centred = vectors - vectors.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    xy = u[:, :2] * s[:2]
+    if xy.shape[1] < 2:
+        xy = np.column_stack([xy, np.zeros(len(xy))])
+    # Fix the signs so the same model always draws the same map.
+    xy *= np.where(xy[np.abs(xy).argmax(axis=0), range(2)] < 0, -1, 1)
+    return table, xy
+
+
+def plot_topic_map(model):
+    """Return a 2-D map of a fitted topic model: similar topics lie close, bubble area is the share.
+
+    Topics are placed by principal components of their unit-length term vectors
+    (:func:`topic_map_coordinates`); each bubble carries the topic id and label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    ax = fig.add_subplot()
+    table, xy = topic_map_coordinates(model)
     share = table["share"].to_numpy(dtype=float)
     ax.scatter(xy[:, 0], xy[:, 1], s=200 + 4000 * share, alpha=0.4)
     for (x, y), tid, label in zip(xy, table["topic"], table["label"], strict=True):

@@ -151,12 +151,10 @@ def test_page_hides_code(report, code):
 @pytest.mark.notebook
 def test_page_embeds_the_figures(report):
     _, page = report
-    # share of voice as a PNG; actors and co-mentions as plotly charts; inline, so the page
-    # opens offline (plotly.js once)
-    images = re.findall(r"<img\b[^>]*>", page)
-    assert len(images) == 1
-    assert all('src="data:image/png;base64,' in img for img in images)
-    assert page.count('class="plotly-graph-div"') == 2 and page.count("plotly.js v") == 1
+    # actors, co-mentions and share of voice as plotly charts, inline, so the page opens
+    # offline (plotly.js once); no PNG left
+    assert not re.findall(r"<img\b[^>]*>", page)
+    assert page.count('class="plotly-graph-div"') == 3 and page.count("plotly.js v") == 1
 
 
 # --- the figures ----------------------------------------------------------------------------------

@@ -182,6 +182,55 @@ def test_top_actors_chart_ranks_like_the_static_one():
     assert sorted(t.name for t in figure.data) == ["ORG", "PERSON"]
 
 
+def test_topic_map_places_topics_as_the_static_map_and_hovers_their_terms(fixtures_dir):
+    from analysis import TopicModel
+    from analysis.corpus import load_corpus
+    from analysis.plots import topic_map_coordinates
+
+    articles, _ = load_corpus([fixtures_dir / "topics_tokens.jsonl"])
+    model = TopicModel(n_topics=3, tokens="whitespace", random_state=0).fit(articles)
+    figure = charts.topic_map_chart(model)
+    table, xy = topic_map_coordinates(model)
+    bubbles = figure.data[0]
+    assert list(bubbles.x) == pytest.approx(xy[:, 0]) and list(bubbles.y) == pytest.approx(xy[:, 1])
+    assert [c[0] for c in bubbles.customdata] == list(table["top_terms_display"])
+    assert "dominant in" in bubbles.hovertemplate
+    assert bubbles.marker.sizemode == "area"
+
+
+def test_keyness_chart_hovers_counts_g2_and_p():
+    keyness = pd.DataFrame(
+        {
+            "term": ["budget", "tax", "club"],
+            "count_target": [9, 4, 0],
+            "count_reference": [0, 1, 7],
+            "log_likelihood": [12.5, 3.1, 9.7],
+            "p_value": [0.0004, 0.08, 0.002],
+            "log_ratio": [4.2, 1.5, -3.9],
+            "key_for": ["target", "target", "reference"],
+        }
+    )
+    figure = charts.keyness_chart(keyness, target="BBC", reference="<others>")
+    assert [t.name for t in figure.data] == ["&lt;others&gt;", "BBC"]
+    assert list(figure.layout.yaxis.categoryarray) == ["club", "tax", "budget"]
+    assert list(figure.data[1].customdata[0]) == [9, 0, 12.5, 0.0004]
+    assert "G²" in figure.data[1].hovertemplate and "<others>" not in figure.data[1].hovertemplate
+
+
+def test_share_of_voice_chart_ranks_by_words_and_colours_by_kind():
+    voice = pd.DataFrame(
+        {
+            "speaker": ["Jane Doe", "an official", "John Roe"],
+            "speaker_kind": ["person", "anonymous", "person"],
+            "n_quotes": [3, 2, 1],
+            "n_words": [90, 40, 10],
+        }
+    )
+    figure = charts.share_of_voice_chart(voice, top_n=2)
+    assert list(figure.layout.yaxis.categoryarray) == ["an official", "Jane Doe"]
+    assert sorted(t.name for t in figure.data) == ["anonymous", "person"]
+
+
 def test_widget_state_in_the_metadata_does_not_reach_the_page(tmp_path):
     # A tqdm progress bar in a notebook leaves widget state that the lab template would write
     # as a <script>; the export refused such pages (every report of a 300-article corpus).

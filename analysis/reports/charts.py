@@ -230,3 +230,103 @@ def prevalence_chart(prevalence: pd.DataFrame, *, freq: str | None = None, top_n
         fig.update_layout(barmode="stack")
     fig.update_yaxes(title="mean topic share", tickformat=".0%", rangemode="tozero")
     return fig
+
+
+def topic_map_chart(model):
+    """Bubbles of the topics placed as :func:`analysis.plots.plot_topic_map` places them.
+
+    Hover gives the topic's label, top terms, share and the articles it dominates; bubble area
+    follows the share.
+    """
+    from analysis.plots import topic_map_coordinates
+
+    table, xy = topic_map_coordinates(model)
+    share = table["share"].to_numpy(dtype=float)
+    fig = _figure("Topic map (closer = more similar terms; area = share of articles)", height=520)
+    fig.add_scatter(
+        x=xy[:, 0],
+        y=xy[:, 1],
+        mode="markers+text",
+        text=[f"{t}: {_text(label, 30)}" for t, label in zip(table["topic"], table["label"])],
+        textposition="middle center",
+        marker={
+            "size": share,
+            "sizemode": "area",
+            # the largest bubble about 70 pixels across, the smallest still visible
+            "sizeref": 2.0 * max(float(share.max()) if len(share) else 0.0, 1e-9) / 70**2,
+            "sizemin": 8,
+            "opacity": 0.45,
+        },
+        customdata=[
+            [_text(t, 200), f"{s:.1%}", int(n)]
+            for t, s, n in zip(table["top_terms_display"], share, table["size"])
+        ],
+        hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>share %{customdata[1]}, "
+        "dominant in %{customdata[2]:,} articles<extra></extra>",
+        showlegend=False,
+    )
+    # No axes: only distances mean something.
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x")
+    return fig
+
+
+def keyness_chart(
+    keyness: pd.DataFrame, *, top_n: int = 15, target: str = "target", reference: str = "reference"
+):
+    """Bars of the most key terms of each side (log ratio), as :func:`analysis.plots.plot_keyness`.
+
+    Hover gives the counts of both sides, G² (log-likelihood) and its p-value.
+    """
+    a = keyness[keyness["key_for"] == "target"].head(top_n)
+    b = keyness[keyness["key_for"] == "reference"].head(top_n)
+    fig = _figure(
+        f"Key terms: {target} vs {reference}", height=max(360, 22 * (len(a) + len(b)) + 160)
+    )
+    order = []
+    for side, rows in ((reference, b), (target, a)):
+        names = [_text(t.replace("_", " "), 30) for t in rows["term"]]
+        order += names[::-1]
+        fig.add_bar(
+            x=rows["log_ratio"],
+            y=names,
+            orientation="h",
+            name=_text(side, 40),
+            customdata=rows[["count_target", "count_reference", "log_likelihood", "p_value"]]
+            .astype(float)
+            .to_numpy(),
+            hovertemplate="<b>%{y}</b><br>log2 ratio %{x:.2f}<br>"
+            + f"{_text(target, 40)} %{{customdata[0]:,.0f}}, {_text(reference, 40)} "
+            + "%{customdata[1]:,.0f}<br>G² %{customdata[2]:.1f}, p %{customdata[3]:.2g}"
+            "<extra></extra>",
+        )
+    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    fig.update_xaxes(title=f"log2 ratio ({_text(target, 40)} vs {_text(reference, 40)})")
+    return fig
+
+
+def share_of_voice_chart(voice: pd.DataFrame, *, top_n: int = 10):
+    """Bars of quoted words per speaker (as :func:`analysis.plots.plot_share_of_voice` ranks them).
+
+    One bar colour per speaker kind; hover gives the quotations and words of the speaker.
+    """
+    top = voice.head(top_n)
+    fig = _figure(
+        f"Share of voice (top {len(top)} of {len(voice):,} speakers)",
+        height=max(320, 28 * len(top) + 160),
+    )
+    for kind, group in top.groupby("speaker_kind", sort=True):
+        fig.add_bar(
+            x=group["n_words"],
+            y=[_text(s, 40) for s in group["speaker"]],
+            orientation="h",
+            name=_text(kind),
+            customdata=group[["n_quotes"]].to_numpy(),
+            hovertemplate="<b>%{y}</b><br>%{x:,} quoted words in %{customdata[0]:,} quotations"
+            "<extra>" + _text(kind) + "</extra>",
+        )
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[_text(s, 40) for s in top["speaker"]][::-1]
+    )
+    fig.update_xaxes(title="quoted words", rangemode="tozero")
+    return fig

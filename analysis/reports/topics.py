@@ -181,9 +181,9 @@ def topic_table(fitted) -> Section:
 
 def topic_map(fitted) -> Section:
     """Topics placed by the similarity of their term weights; bubble area is the share."""
-    from analysis.plots import plot_topic_map
+    from analysis.reports.charts import topic_map_chart
 
-    return Section("Topic map", figures={"topic_map": plot_topic_map(fitted)})
+    return Section("Topic map", figures={"topic_map": topic_map_chart(fitted)})
 
 
 def prevalence_over_time(data: ReportData, fitted, *, freq: str = "M") -> Section:
@@ -241,8 +241,12 @@ def representative_sentences(data: ReportData, fitted, *, n: int = 2) -> Section
 def keyness(
     data: ReportData, *, group_column: str = "agency", group_a: str = "", group_b: str = ""
 ) -> Section:
-    """Terms used more in ``group_a`` (default the largest group) than in ``group_b`` (others)."""
-    from analysis.plots import plot_keyness
+    """Terms used more in ``group_a`` (default the largest group) than in ``group_b`` (others).
+
+    A chart of the most key terms of each side and the table of every term tested, with its
+    counts, G² (log-likelihood), p-value and log ratio.
+    """
+    from analysis.reports.charts import keyness_chart
 
     target, table = _keyness(data, group_column, group_a, group_b)
     if table is None:
@@ -251,8 +255,17 @@ def keyness(
             empty=f"Keyness needs two groups in {markdown_code(group_column)}; this corpus has "
             "fewer.",
         )
-    figure = plot_keyness(table, target=target, reference=group_b or "others")
-    return Section("Keyness between two groups", figures={"keyness": figure})
+    reference = group_b or "others"
+    figure = keyness_chart(table, target=target, reference=reference)
+    shown = table.round({"per_10k_target": 2, "per_10k_reference": 2, "log_likelihood": 2,
+                         "chi2": 2, "log_ratio": 3})
+    return Section(
+        "Keyness between two groups",
+        text=f"Terms key for {escape_markdown(target)} against {escape_markdown(reference)}: "
+        "G² is the log-likelihood statistic, `significant` means p below 0.05.",
+        tables={"keyness": shown},
+        figures={"keyness": figure},
+    )
 
 
 def summary(
