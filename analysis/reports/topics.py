@@ -257,12 +257,15 @@ def keyness(
         )
     reference = group_b or "others"
     figure = keyness_chart(table, target=target, reference=reference)
-    shown = table.round({"per_10k_target": 2, "per_10k_reference": 2, "log_likelihood": 2,
-                         "chi2": 2, "log_ratio": 3})
+    columns = ["term", "key_for", "count_target", "count_reference", "log_likelihood", "p_value"]
+    shown = table[[*columns, "log_ratio", "significant"]].round(
+        {"log_likelihood": 2, "log_ratio": 3}
+    )
     return Section(
         "Keyness between two groups",
-        text=f"Terms key for {escape_markdown(target)} against {escape_markdown(reference)}: "
-        "G² is the log-likelihood statistic, `significant` means p below 0.05.",
+        text=f"Terms key for {escape_markdown(target)} (`target`) against "
+        f"{escape_markdown(reference)} (`reference`): `log_likelihood` is G², `significant` "
+        "means p below 0.05.",
         tables={"keyness": shown},
         figures={"keyness": figure},
     )
