@@ -10,7 +10,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from analysis import features
-from analysis.lexicon import AGENCY_NAMES, NAME_LABELS, read_word_list
+from analysis.lexicon import (
+    AGENCY_NAMES,
+    CURRENCY_WORDS,
+    MEASURE_UNITS,
+    NAME_LABELS,
+    SCALE_ABBREVIATIONS,
+    read_word_list,
+)
 from analysis.lexicon import AMBIGUOUS_TITLES as _AMBIGUOUS_TITLES
 from analysis.lexicon import TIME_LABELS as _TIME_LABELS
 from analysis.wire import signoff_spans
@@ -84,6 +91,12 @@ class Mention(NamedTuple):
 
 # ---------------------------------------------------------------------------------------------
 # Word lists
+
+
+#: Units, currencies and scales as a wire writes them ("cts", "dlrs", "mln", "pct", "stg").
+_UNIT_WORDS = frozenset(
+    {*CURRENCY_WORDS, *MEASURE_UNITS, *SCALE_ABBREVIATIONS, "pct"} - {"m", "b", "k", "g"}
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -342,10 +355,12 @@ def _clean(doc, lists: dict, signoffs: list[tuple[int, int]]) -> list[_Draft]:
             d.label = company
     # A lone common noun ("Bank", "Government") names no one: capitalised at a sentence start or
     # short for a name given earlier, it would merge every bank of the corpus into one actor.
+    # Nor does a unit in lower case: the wire's "25 cts a share" or "mln dlrs" tagged ORG.
     drafts = [
         d for d in drafts
         if not (d.e - d.s == 1 and d.label in NAME_LABELS and d.ts is None
-                and _key(doc[d.s]) in lists["generic"])
+                and (_key(doc[d.s]) in lists["generic"]
+                     or (doc[d.s].is_lower and _key(doc[d.s]) in _UNIT_WORDS)))
     ]  # fmt: skip
     # Entities that became part of a title ("Defence" in "Defence Secretary Liam Fox") go.
     in_title = {i for d in drafts if d.ts is not None for i in range(d.ts, d.te)}

@@ -171,6 +171,9 @@ def test_agency_tag_is_never_a_person(nlp, seed_text, tail):
         ("He was bowled out for 296 with Andy Caddick 4-43 taking three.", [("Andy Caddick", "PERSON", None, "Andy Caddick")]),
         ("The Senate passed the bill and the European Union welcomed it.",
          [("Senate", "ORG", None, "Senate"), ("European Union", "ORG", None, "European Union")]),
+        # A wire's units are no actors, whatever the model tags them ("cts" as ORG).
+        ("ChemLawn Corp said it raised its quarterly dividend to 12 cts a share from 10 cts.",
+         [("ChemLawn Corp", "ORG", None, "ChemLawn Corp")]),
     ],
 )  # fmt: skip
 def test_clean_up_on_small_texts(nlp, text, expected):
