@@ -211,8 +211,9 @@ def calibrate(data: Path, out: Path) -> int:
         "word, rules x model) = z; scale: |z| <= cut maps linearly onto +-0.05, then linear "
         "back to the straight line through the origin that takes the 98th percentile of |z| to "
         "+-0.85 (reached at 1.5 * cut) and the largest |z| to +-1, flat beyond; neutral rule: "
-        "no polar word for the rules and |model| < model_below scores exactly 0; cut and "
-        "model_below maximise 3-class macro F1 (gold beyond +-0.5 of 4), then the widest "
+        "no polar word for the rules and the model score strictly inside model_within (low, "
+        "high) scores exactly 0; cut and model_within maximise 3-class macro F1 (gold beyond "
+        "+-0.5 of 4), then the widest "
         "neutral rule, among those keeping Pearson r at least that of least squares on rules "
         "(and model) alone",
         "note": "in-sample on the benchmark split; cv_* are 5-fold, folds grouped by article",

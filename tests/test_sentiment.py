@@ -26,6 +26,7 @@ from analysis.sentiment import (
     share_scores,
     stretch,
 )
+from analysis.sentiment.model import END_COMPOUND, END_QUANTILE
 
 HAS_MODEL = (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file()
 #: The rule engine as it scores (no fitted rescaling), so expected values are VADER-like.
@@ -129,7 +130,7 @@ def test_score_accepts_one_string():
     assert len(RULES.transform("A wonderful success.")) == 1
 
 
-def test_fit_blend_recovers_weights_and_keeps_r():
+def test_fit_blend_recovers_weights_and_scales_to_the_ends():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(400, 2))
     y = 0.1 + 0.3 * X[:, 0] + 0.5 * X[:, 1]
@@ -137,11 +138,17 @@ def test_fit_blend_recovers_weights_and_keeps_r():
     # Least squares is exact here: the weights are the true ones, unscaled.
     assert blend["intercept"] == pytest.approx(0.1)
     assert blend["weights"] == pytest.approx([0.3, 0.5])
-    # Any band wider than ±0.05 bends the map and lowers r below 1, the floor: the scale stays
-    # the identity.
-    assert blend["scale"]["cut"] == 0.05 and blend["scale"]["slope"] == 1.0
+    # The calibrated scale (issue 17): the 98th percentile of |z| lands on ±0.85, the largest on
+    # ±1, monotonic in z.
     compound = apply_blend(X, blend)
-    assert np.corrcoef(compound, y)[0, 1] == pytest.approx(1.0)
+    assert np.quantile(np.abs(compound), END_QUANTILE) == pytest.approx(END_COMPOUND, abs=0.01)
+    assert np.abs(compound).max() == pytest.approx(1.0)
+    order = np.argsort(y)
+    assert np.all(np.diff(compound[order]) >= 0)
+    # Every bend costs some r against an exact fit (the floor, r = 1), so the fit keeps the
+    # narrowest band, the one closest to a straight line.
+    assert blend["cut"] == 0.05
+    assert np.corrcoef(compound, y)[0, 1] > 0.99
     oof = cross_val_blend(X, y, groups=np.arange(400) // 10)
     assert np.corrcoef(oof, y)[0, 1] > 0.99
 
@@ -156,7 +163,7 @@ def test_fit_blend_widens_the_band_only_while_r_holds():
     floor = np.corrcoef(X[:, :2] @ np.linalg.lstsq(X[:, :2], y, rcond=None)[0], y)[0, 1]
     compound = apply_blend(X, blend)
     assert np.corrcoef(compound, y)[0, 1] >= floor - 1e-6
-    assert blend["scale"]["cut"] > 0.05
+    assert blend["cut"] > 0.05 and blend["scale"]["z"][0] == blend["cut"]
     assert blend["pearson_r"] == pytest.approx(np.corrcoef(compound, y)[0, 1], abs=1e-4)
 
 
