@@ -558,6 +558,9 @@ def test_scale_is_batch_invariant_and_labels_follow_compound():
         assert alone["compound"] == pytest.approx(together["compound"].iloc[i], abs=1e-6)
     assert list(together["label"]) == list(polarity_labels(together["compound"]))
     assert together["compound"].iloc[3] == 0.0
+    why = scorer.explain(texts[3])
+    assert why.compound == 0.0 and why.neutral_rule and "neutral rule" in str(why)
+    assert not scorer.explain(texts[0]).neutral_rule
 
 
 def test_stretch_knots_are_odd_monotonic_and_flat_beyond_the_last():

@@ -21,6 +21,7 @@ from analysis.sentiment.model import (
     blend_columns,
     fit_blend,
     load_sentence_model,
+    neutral_mask,
     polarity_classes,
     polarity_labels,
     score_columns,
@@ -239,7 +240,8 @@ class SentimentScorer(BaseEstimator):
         Explanation
             ``words`` (a DataFrame: token, lexicon valence, valence after rules, rules applied),
             the rule compound, the model score (None without the model, or for an empty text,
-            which scores 0 like in :meth:`transform`) and the blended compound.
+            which scores 0 like in :meth:`transform`), the blended compound and whether the
+            neutral rule set it to 0.
         """
         if not str(sentence).strip():
             words = pd.DataFrame(columns=_EXPLAIN_COLUMNS)
@@ -261,7 +263,10 @@ class SentimentScorer(BaseEstimator):
         )
         X = np.column_stack([named[c] for c in blend_columns(self._blend(), self.use_model)])
         compound = float(apply_blend(X, self._blend())[0])
-        return Explanation(str(sentence), compound, r.compound, model, words, dict(self._blend()))
+        neutral = bool(neutral_mask(X, self._blend())[0])
+        return Explanation(
+            str(sentence), compound, r.compound, model, words, dict(self._blend()), neutral
+        )
 
 
 @dataclass
@@ -274,6 +279,8 @@ class Explanation:
     model_score: float | None
     words: pd.DataFrame
     blend: dict
+    #: True when the blend's neutral rule set the compound to 0 (no polar word, a mild model).
+    neutral_rule: bool = False
 
     @property
     def label(self) -> str:
@@ -286,6 +293,12 @@ class Explanation:
             f"{self.label}: compound {self.compound:+.3f} = blend(rules {self.rules_compound:+.3f}"
             + (f", model {self.model_score:+.3f})" if self.model_score is not None else ")"),
         ]
+        if self.neutral_rule:
+            within = (self.blend.get("neutral") or {}).get("model_within")
+            lines.append(
+                "  neutral rule: the rules find no polar word"
+                + (f" and the model is within {within[0]:+.2f}..{within[1]:+.2f}" if within else "")
+            )
         for w in self.words.itertuples(index=False):
             lines.append(f"  {w.token:<18} lexicon {w.lexicon:+.2f} -> {w.valence:+.2f}  {w.rules}")
         return "\n".join(lines)
