@@ -45,6 +45,19 @@ ALL_FILES = (
 )
 
 
+#: Sentences of issue 17 and the README, printed with their compound before and after.
+EXAMPLES = (
+    "The bank left interest rates unchanged.",
+    "The minister will visit Paris on Tuesday.",
+    "Officials said the meeting would take place next week.",
+    "The brutal massacre of innocent children horrified the world.",
+    "The ceasefire collapsed.",
+    "The talks failed to reach an agreement.",
+    "A terrible, deadly attack killed dozens.",
+    "The company reported record profits and raised its dividend.",
+)
+
+
 def read(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -54,6 +67,7 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from analysis.sentiment import (
+        FIT_COLUMNS,
         GOLD_THRESHOLD,
         RATING_SCALE,
         SentimentScorer,
@@ -77,29 +91,43 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
     results = {"vaderSentiment": np.array([vader.polarity_scores(t)["compound"] for t in texts])}
     cv = {}
     kinds = (("project rules only", False), ("project blended", True))
+    examples = {}
     if baseline is not None:
-        # An older meta.json's blend, scored by this code: a blend without "columns" or
-        # "scale" gives exactly the compound it gave before, so before/after share one run.
+        # An older meta.json's blend, scored by this code: an older blend (without "columns",
+        # with a cut/slope "scale", without "neutral") gives exactly the compound it gave
+        # before, so before/after share one run.
         old = json.loads(baseline.read_text(encoding="utf-8")).get("blend", {})
         for name, use_model in kinds:
             blend = old.get("model" if use_model else "rules")
             scorer = SentimentScorer(use_model=use_model, blend=blend)
             results[f"{name} [{baseline.name}]"] = scorer.predict(texts)
+            if use_model:
+                examples[f"blended [{baseline.name}]"] = scorer.predict(EXAMPLES)
     for name, use_model in kinds:
         scorer = SentimentScorer(use_model=use_model)
         results[name] = scorer.transform(texts)["compound"].to_numpy()
-        _, X = scorer._features(texts)
-        cv[name] = cross_val_blend(X, y, groups, base_columns=2 if use_model else 1)
+        # The 5-fold estimate refits what --calibrate fits: every column, scale, neutral rule.
+        columns = FIT_COLUMNS["model" if use_model else "rules"]
+        _, X = scorer._features(texts, columns)
+        cv[name] = cross_val_blend(
+            X, y, groups, base_columns=2 if use_model else 1, columns=columns
+        )
         print(f"{name}: blend {scorer._blend()}")
+        if use_model:
+            examples["blended"] = scorer.predict(EXAMPLES)
 
     print()
     width = max(34, *(len(n) for n in results))
-    print(f"{'scorer':<{width}} {'pearson r':>10} {'macro F1':>9} {'1%':>7} {'99%':>7}")
+    print(
+        f"{'scorer':<{width}} {'pearson r':>10} {'macro F1':>9} {'1%':>7} {'99%':>7} "
+        f"{'exactly 0':>9}"
+    )
     for name, scores in [*results.items(), *((f"{n} (5-fold CV)", s) for n, s in cv.items())]:
         r = np.corrcoef(scores, y)[0, 1]
         f1 = _macro_f1(gold, polarity_classes(scores, 0.05))
         lo, hi = np.quantile(scores, [0.01, 0.99])
-        print(f"{name:<{width}} {r:>10.4f} {f1:>9.4f} {lo:>+7.3f} {hi:>+7.3f}")
+        zero = float(np.mean(scores == 0))
+        print(f"{name:<{width}} {r:>10.4f} {f1:>9.4f} {lo:>+7.3f} {hi:>+7.3f} {zero:>9.1%}")
     raw = np.corrcoef(SentimentScorer(use_model=True).model_scores(texts), y)[0, 1]
     print(f"{'model alone (no rules, no blend)':<{width}} {raw:>10.4f}")
     lo, hi = np.quantile(y, [0.01, 0.99])
@@ -107,6 +135,12 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
     base = np.corrcoef(results["vaderSentiment"], y)[0, 1]
     gain = np.corrcoef(results["project blended"], y)[0, 1] - base
     print(f"\nblended r - VADER r = {gain:+.4f} (target >= +0.10)")
+    print("\nexamples (issue 17; the README's and the reader's expectations):")
+    names = list(examples)
+    print(" | ".join([f"{'sentence':<62}", *(f"{n:>{max(8, len(n))}}" for n in names)]))
+    for i, text in enumerate(EXAMPLES):
+        cells = [f"{examples[n][i]:>+{max(8, len(n))}.3f}" for n in names]
+        print(" | ".join([f"{text:<62}", *cells]))
 
 
 def speed(data: Path, n: int, seed: int) -> None:

@@ -184,9 +184,10 @@ def calibrate(data: Path, out: Path) -> int:
     """Fit the blend of rules and model, and its calibrated scale, on the NYT dev split.
 
     Writes them into ``meta.json`` (key ``blend``), where the scorer reads them at run time.
-    The weights, the neutral band and the slope are chosen on the same split the benchmark
-    reports, so the in-sample figures are optimistic; the 5-fold cross-validated figures (folds
-    by article) written beside them are the honest estimate.
+    The weights, the neutral band, the scale and the neutral rule are chosen on the same split
+    the benchmark reports, so the in-sample figures are optimistic; the 5-fold cross-validated
+    figures (folds by article) written beside them are the honest estimate. Needs no torch: only
+    the ONNX model's scores and the rules.
     """
     from analysis.files import write_json
     from analysis.sentiment import (
@@ -206,18 +207,24 @@ def calibrate(data: Path, out: Path) -> int:
     blend = {
         "fitted_on": f"{DEV_FILE}: {len(texts)} NYT editorial sentences, target mean_rating / 4",
         "method": "least squares of the target on the score columns (rule compound, model "
-        "score, rules' positive and negative shares) = z; scale: |z| <= cut maps linearly "
-        "onto +-0.05, beyond it compound = +-(0.05 + slope * (|z| - cut)), clipped to +-1; "
-        "cut and slope maximise 3-class macro F1 (gold beyond +-0.5 of 4), then the slope, "
-        "among those keeping Pearson r at least that of least squares on rules (and model) "
-        "alone",
+        "score, rules' positive and negative shares, model score where the rules found a polar "
+        "word, rules x model) = z; scale: |z| <= cut maps linearly onto +-0.05, then linear "
+        "back to the straight line through the origin that takes the 98th percentile of |z| to "
+        "+-0.85 (reached at 1.5 * cut) and the largest |z| to +-1, flat beyond; neutral rule: "
+        "no polar word for the rules and the model score strictly inside model_within (low, "
+        "high) scores exactly 0; cut and model_within maximise 3-class macro F1 (gold beyond "
+        "+-0.5 of 4), then the widest "
+        "neutral rule, among those keeping Pearson r at least that of least squares on rules "
+        "(and model) alone",
         "note": "in-sample on the benchmark split; cv_* are 5-fold, folds grouped by article",
     }
     for kind, use_model in (("rules", False), ("model", True)):
         scorer = SentimentScorer(use_model=use_model, blend={})
         _, X = scorer._features(texts, FIT_COLUMNS[kind])
         fitted = scorer.fit(texts, y).blend_
-        z = cross_val_blend(X, y, groups, base_columns=2 if use_model else 1)
+        z = cross_val_blend(
+            X, y, groups, base_columns=2 if use_model else 1, columns=FIT_COLUMNS[kind]
+        )
         fitted["cv_pearson_r"] = round(float(np.corrcoef(z, y)[0, 1]), 4)
         fitted["cv_macro_f1"] = round(_macro_f1(gold, polarity_classes(z, 0.05)), 4)
         blend[kind] = fitted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,10 @@ from analysis.sentiment import (
     share_scores,
     stretch,
 )
+from analysis.sentiment.model import END_COMPOUND, END_QUANTILE, neutral_mask
 
 HAS_MODEL = (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file()
+FIXTURES = Path(__file__).parent / "fixtures"
 #: The rule engine as it scores (no fitted rescaling), so expected values are VADER-like.
 IDENTITY = {"intercept": 0.0, "weights": [1.0]}
 RULES = SentimentScorer(use_model=False, blend=IDENTITY)
@@ -120,8 +123,8 @@ def test_shipped_blend_keeps_clear_signs(use_model):
     out = SentimentScorer(use_model=use_model).transform(
         ["A terrible, deadly attack killed dozens.", "A wonderful success for peace."]
     )
-    # The fitted blend is on the human-rating scale: ±0.05 is the neutral cut.
-    assert out["compound"].iloc[0] < -0.1 and out["compound"].iloc[1] > 0.1
+    # The calibrated scale (issue 17): clearly worded sentences reach near the ends.
+    assert out["compound"].iloc[0] < -0.5 and out["compound"].iloc[1] > 0.5
     assert out["compound"].between(-1, 1).all()
 
 
@@ -129,7 +132,7 @@ def test_score_accepts_one_string():
     assert len(RULES.transform("A wonderful success.")) == 1
 
 
-def test_fit_blend_recovers_weights_and_keeps_r():
+def test_fit_blend_recovers_weights_and_scales_to_the_ends():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(400, 2))
     y = 0.1 + 0.3 * X[:, 0] + 0.5 * X[:, 1]
@@ -137,11 +140,17 @@ def test_fit_blend_recovers_weights_and_keeps_r():
     # Least squares is exact here: the weights are the true ones, unscaled.
     assert blend["intercept"] == pytest.approx(0.1)
     assert blend["weights"] == pytest.approx([0.3, 0.5])
-    # Any band wider than ±0.05 bends the map and lowers r below 1, the floor: the scale stays
-    # the identity.
-    assert blend["scale"]["cut"] == 0.05 and blend["scale"]["slope"] == 1.0
+    # The calibrated scale (issue 17): the 98th percentile of |z| lands on ±0.85, the largest on
+    # ±1, monotonic in z.
     compound = apply_blend(X, blend)
-    assert np.corrcoef(compound, y)[0, 1] == pytest.approx(1.0)
+    assert np.quantile(np.abs(compound), END_QUANTILE) == pytest.approx(END_COMPOUND, abs=0.01)
+    assert np.abs(compound).max() == pytest.approx(1.0)
+    order = np.argsort(y)
+    assert np.all(np.diff(compound[order]) >= 0)
+    # Every bend costs some r against an exact fit (the floor, r = 1), so the fit keeps the
+    # narrowest band, the one closest to a straight line.
+    assert blend["cut"] == 0.05
+    assert np.corrcoef(compound, y)[0, 1] > 0.99
     oof = cross_val_blend(X, y, groups=np.arange(400) // 10)
     assert np.corrcoef(oof, y)[0, 1] > 0.99
 
@@ -156,7 +165,7 @@ def test_fit_blend_widens_the_band_only_while_r_holds():
     floor = np.corrcoef(X[:, :2] @ np.linalg.lstsq(X[:, :2], y, rcond=None)[0], y)[0, 1]
     compound = apply_blend(X, blend)
     assert np.corrcoef(compound, y)[0, 1] >= floor - 1e-6
-    assert blend["scale"]["cut"] > 0.05
+    assert blend["cut"] > 0.05 and blend["scale"]["z"][0] == blend["cut"]
     assert blend["pearson_r"] == pytest.approx(np.corrcoef(compound, y)[0, 1], abs=1e-4)
 
 
@@ -528,17 +537,144 @@ def test_estimator_conventions_fit_sets_blend_and_score_is_one_number():
 def test_clear_sentences_read_right(text, label, strong):
     out = SentimentScorer().transform([text]).iloc[0]
     assert out["label"] == label
-    # The shares say the same as the label, and a clear sentence is not squeezed near the band.
+    # The shares say the same as the label, and a clear sentence reaches near the end of the
+    # calibrated scale (issue 17; before it, 0.15 was the bar).
     assert (out["positive"] > out["negative"]) == (label == "positive")
-    assert abs(out["compound"]) > (0.15 if strong else 0.05)
+    assert abs(out["compound"]) > (0.5 if strong else 0.05)
 
 
 @pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
 def test_scale_is_batch_invariant_and_labels_follow_compound():
     scorer = SentimentScorer()
-    texts = ["The truce fell apart within hours.", "Short.", "A horrific bombing killed forty."]
+    texts = [
+        "The truce fell apart within hours.",
+        "Short.",
+        "A horrific bombing killed forty.",
+        "The minister arrived on Monday.",  # the neutral rule: exactly 0
+    ]
     together = scorer.transform(texts)
     for i, text in enumerate(texts):
         alone = scorer.transform([text]).iloc[0]
         assert alone["compound"] == pytest.approx(together["compound"].iloc[i], abs=1e-6)
     assert list(together["label"]) == list(polarity_labels(together["compound"]))
+    assert together["compound"].iloc[3] == 0.0
+    why = scorer.explain(texts[3])
+    assert why.compound == 0.0 and why.neutral_rule and "neutral rule" in str(why)
+    assert not scorer.explain(texts[0]).neutral_rule
+
+
+def test_stretch_knots_are_odd_monotonic_and_flat_beyond_the_last():
+    scale = {"band": 0.05, "z": [0.07, 0.105, 0.36, 0.5], "compound": [0.05, 0.25, 0.85, 1.0]}
+    z = np.linspace(-1, 1, 2001)
+    g = stretch(z, scale)
+    assert np.all(np.diff(g) >= 0)
+    assert g == pytest.approx(-stretch(-z, scale))
+    assert stretch([0.0, 0.07, 0.105, 0.36, 0.5, 0.8], scale) == pytest.approx(
+        [0.0, 0.05, 0.25, 0.85, 1.0, 1.0]
+    )
+    # Within the band the map is linear onto ±0.05.
+    assert stretch([0.035], scale) == pytest.approx([0.025])
+
+
+def test_neutral_rule_needs_no_polar_word_and_a_mild_model():
+    columns = ["rules", "model", "rules_positive", "rules_negative"]
+    blend = {
+        "columns": columns,
+        "intercept": 0.01,
+        "weights": [0.2, 0.5, 0.1, -0.1],
+        "scale": None,
+        "neutral": {"model_within": [-0.2, 0.2]},
+    }
+    X = np.array(
+        [
+            [0.0, 0.1, 0.0, 0.0],  # no polar word, mild model: exactly 0
+            [0.0, -0.19, 0.0, 0.0],  # the same, negative side
+            [0.0, 0.3, 0.0, 0.0],  # no polar word, but the model sees polarity
+            [0.4, 0.1, 0.3, 0.0],  # a polar word
+        ]
+    )
+    assert neutral_mask(X, blend).tolist() == [True, True, False, False]
+    compound = apply_blend(X, blend)
+    assert compound[:2].tolist() == [0.0, 0.0]
+    assert compound[2] == pytest.approx(0.01 + 0.5 * 0.3)
+    assert compound[3] == pytest.approx(0.01 + 0.2 * 0.4 + 0.5 * 0.1 + 0.1 * 0.3)
+    # Older blends (no "neutral", or no named columns) have no such rule.
+    assert not neutral_mask(X, {k: v for k, v in blend.items() if k != "neutral"}).any()
+    assert not neutral_mask(X, {k: v for k, v in blend.items() if k != "columns"}).any()
+
+
+def test_fit_blend_fits_the_neutral_rule_while_r_holds():
+    # Sentences without a polar word are rated neutral and the "model" only adds noise to them:
+    # the fit should flatten them, never below the r of rules and model alone.
+    rng = np.random.default_rng(2)
+    n = 3000
+    polar = rng.random(n) < 0.6
+    y = np.where(polar, rng.normal(0, 0.3, n), rng.normal(0, 0.02, n))
+    rules = np.where(polar, y + rng.normal(0, 0.2, n), 0.0)
+    model = y + rng.normal(0, 0.1, n)
+    pos = np.where(polar & (rules > 0), 0.3, 0.0)
+    neg = np.where(polar & (rules <= 0), 0.3, 0.0)
+    X = np.column_stack([rules, model, pos, neg])
+    columns = ["rules", "model", "rules_positive", "rules_negative"]
+    blend = fit_blend(X, y, base_columns=2, columns=columns)
+    low, high = blend["neutral"]["model_within"]
+    assert low == -high and high > 0
+    compound = apply_blend(X, blend)
+    floor = np.corrcoef(X[:, :2] @ np.linalg.lstsq(X[:, :2], y, rcond=None)[0], y)[0, 1]
+    assert np.corrcoef(compound, y)[0, 1] >= floor - 1e-6
+    assert (compound[~polar] == 0).mean() > 0.5 and (compound[polar] != 0).all()
+    # Without column names there is nothing to key the rule on.
+    assert "neutral" not in fit_blend(X, y, base_columns=2)
+
+
+#: The hand-made check set (issue 17): sentences a reader labels clearly, written for this test,
+#: never tuned on. Known misses, each with its cause, are strict xfails: a fix makes them pass.
+CHECK_SET = list(
+    csv.DictReader((FIXTURES / "sentiment_check.csv").read_text(encoding="utf-8").splitlines())
+)
+KNOWN_MISSES = {
+    "The train from Leeds reaches London in just over two hours.": "the lexicon gives "
+    "'reaches' +0.2, a polar word, so the neutral rule does not apply (model +0.18)",
+    "Voters in the district will elect a new mayor in November.": "the model scores it +0.26, "
+    "beyond the neutral rule's ±0.21 fitted on NYT dev",
+    "The museum is located on the north bank of the river.": "the model scores it +0.30, "
+    "beyond the neutral rule's ±0.21 fitted on NYT dev (it learned from reviews)",
+    "The economy is booming and unemployment has fallen to a record low.": "the rules read "
+    "'unemployment', 'fallen' and 'low' as three negative words; a fall in a bad thing is "
+    "not composed",
+}
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        pytest.param(
+            row["sentence"],
+            row["label"],
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[row["sentence"]])]
+            if row["sentence"] in KNOWN_MISSES
+            else [],
+            id=row["sentence"][:40],
+        )
+        for row in CHECK_SET
+    ],
+)
+def test_check_set_reads_as_a_reader_would(sentence, label):
+    out = SentimentScorer().transform([sentence]).iloc[0]
+    assert out["label"] == label
+    if label == "neutral":
+        assert out["compound"] == 0.0
+    else:
+        assert abs(out["compound"]) >= 0.5
+
+
+def test_check_set_is_balanced_and_mostly_read_right():
+    labels = [row["label"] for row in CHECK_SET]
+    assert {lab: labels.count(lab) for lab in set(labels)} == {
+        "neutral": 10,
+        "negative": 10,
+        "positive": 10,
+    }
+    assert set(KNOWN_MISSES) <= {row["sentence"] for row in CHECK_SET}
+    assert len(KNOWN_MISSES) <= 4

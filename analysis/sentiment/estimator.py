@@ -21,8 +21,10 @@ from analysis.sentiment.model import (
     blend_columns,
     fit_blend,
     load_sentence_model,
+    neutral_mask,
     polarity_classes,
     polarity_labels,
+    score_columns,
     share_scores,
 )
 from analysis.sentiment.rules import (
@@ -125,20 +127,20 @@ class SentimentScorer(BaseEstimator):
         if columns is None:
             columns = blend_columns(self._blend(), self.use_model)
         rules = self.rule_scores(sentences)
-        named = {
-            "rules": rules["compound"].to_numpy(),
-            "rules_positive": rules["positive"].to_numpy(),
-            "rules_negative": rules["negative"].to_numpy(),
-        }
-        if "model" in columns:
-            named["model"] = self.model_scores(sentences)
+        needs_model = any(c in columns for c in ("model", "model_polar", "rules_model"))
+        named = score_columns(
+            rules["compound"],
+            rules["positive"],
+            rules["negative"],
+            self.model_scores(sentences) if needs_model else None,
+        )
         cols = [named[c] for c in columns]
         return rules, np.column_stack(cols) if len(rules) else np.zeros((0, len(cols)))
 
     # -- estimator API -------------------------------------------------------------------
 
     def fit(self, sentences: Sequence[str] | None = None, y=None):
-        """Fit the blend weights and the ±0.05 cut on rated sentences (optional).
+        """Fit the blend weights, the scale and the neutral rule on rated sentences (optional).
 
         Without data this is a no-op that returns ``self`` (the shipped weights are used).
 
@@ -152,9 +154,10 @@ class SentimentScorer(BaseEstimator):
         Returns
         -------
         SentimentScorer
-            ``self``, with ``blend_`` set by :func:`fit_blend`: least-squares weights of the rule
-            compound, the model score and the rules' positive and negative shares against
-            ``y``, and the calibrated scale (the neutral band and the slope beyond it).
+            ``self``, with ``blend_`` set by :func:`fit_blend`: least-squares weights of the
+            score columns (:data:`~analysis.sentiment.model.FIT_COLUMNS`) against ``y``, the
+            calibrated scale (the neutral band, then linear to ±0.85 at the 98th percentile
+            of ``|z|``) and the neutral rule for sentences without polar wording.
         """
         if sentences is None:
             self.blend_ = self._blend()
@@ -164,9 +167,7 @@ class SentimentScorer(BaseEstimator):
             raise ValueError(f"{len(sentences)} sentences but {len(y)} ratings")
         columns = FIT_COLUMNS[self._kind]
         _, X = self._features(sentences, columns)
-        self.blend_ = {"columns": list(columns)} | fit_blend(
-            X, y, base_columns=2 if self.use_model else 1
-        )
+        self.blend_ = fit_blend(X, y, base_columns=2 if self.use_model else 1, columns=columns)
         return self
 
     def predict(self, sentences: Sequence[str] | str) -> np.ndarray:
@@ -239,7 +240,8 @@ class SentimentScorer(BaseEstimator):
         Explanation
             ``words`` (a DataFrame: token, lexicon valence, valence after rules, rules applied),
             the rule compound, the model score (None without the model, or for an empty text,
-            which scores 0 like in :meth:`transform`) and the blended compound.
+            which scores 0 like in :meth:`transform`), the blended compound and whether the
+            neutral rule set it to 0.
         """
         if not str(sentence).strip():
             words = pd.DataFrame(columns=_EXPLAIN_COLUMNS)
@@ -256,15 +258,15 @@ class SentimentScorer(BaseEstimator):
         )
         words = words[(words["lexicon"] != 0) | (words["rules"] != "")].reset_index(drop=True)
         model = float(self.model_scores([sentence])[0]) if self.use_model else None
-        named = {
-            "rules": r.compound,
-            "model": model,
-            "rules_positive": r.positive,
-            "rules_negative": r.negative,
-        }
-        X = np.array([[named[c] for c in blend_columns(self._blend(), self.use_model)]])
+        named = score_columns(
+            [r.compound], [r.positive], [r.negative], None if model is None else [model]
+        )
+        X = np.column_stack([named[c] for c in blend_columns(self._blend(), self.use_model)])
         compound = float(apply_blend(X, self._blend())[0])
-        return Explanation(str(sentence), compound, r.compound, model, words, dict(self._blend()))
+        neutral = bool(neutral_mask(X, self._blend())[0])
+        return Explanation(
+            str(sentence), compound, r.compound, model, words, dict(self._blend()), neutral
+        )
 
 
 @dataclass
@@ -277,6 +279,8 @@ class Explanation:
     model_score: float | None
     words: pd.DataFrame
     blend: dict
+    #: True when the blend's neutral rule set the compound to 0 (no polar word, a mild model).
+    neutral_rule: bool = False
 
     @property
     def label(self) -> str:
@@ -289,6 +293,12 @@ class Explanation:
             f"{self.label}: compound {self.compound:+.3f} = blend(rules {self.rules_compound:+.3f}"
             + (f", model {self.model_score:+.3f})" if self.model_score is not None else ")"),
         ]
+        if self.neutral_rule:
+            within = (self.blend.get("neutral") or {}).get("model_within")
+            lines.append(
+                "  neutral rule: the rules find no polar word"
+                + (f" and the model is within {within[0]:+.2f}..{within[1]:+.2f}" if within else "")
+            )
         for w in self.words.itertuples(index=False):
             lines.append(f"  {w.token:<18} lexicon {w.lexicon:+.2f} -> {w.valence:+.2f}  {w.rules}")
         return "\n".join(lines)
