@@ -138,29 +138,53 @@ def article_tone_chart(tone: pd.DataFrame, articles: pd.DataFrame):
     return fig
 
 
+def _ranked_bars(
+    top: pd.DataFrame,
+    title: str,
+    *,
+    name: str,
+    value: str,
+    colour: str,
+    extra: str,
+    hover: str,
+    axis: str,
+):
+    """Horizontal bars of ``top`` in its row order (first on top), one colour per ``colour``.
+
+    ``hover`` is the line after the bar's name, with ``%{x}`` for ``value`` and
+    ``%{customdata[0]}`` for ``extra``.
+    """
+    fig = _figure(title, height=max(320, 28 * len(top) + 160))
+    for key, group in top.groupby(colour, sort=True):
+        fig.add_bar(
+            x=group[value],
+            y=[_text(a, 40) for a in group[name]],
+            orientation="h",
+            name=_text(key),
+            customdata=group[[extra]].to_numpy(),
+            hovertemplate="<b>%{y}</b><br>" + hover + "<extra>" + _text(key) + "</extra>",
+        )
+    order = [_text(a, 40) for a in top[name]][::-1]
+    fig.update_yaxes(categoryorder="array", categoryarray=order)
+    fig.update_xaxes(title=axis, rangemode="tozero")
+    return fig
+
+
 def top_actors_chart(actors: pd.DataFrame, *, top_n: int = 15):
     """Bars of the most mentioned actors (as :func:`analysis.plots.plot_top_actors` ranks them)."""
     top = actors.sort_values(
         ["n_mentions", "n_articles", "actor"], ascending=[False, False, True], kind="stable"
     ).head(top_n)
-    fig = _figure(
+    return _ranked_bars(
+        top,
         f"Most mentioned actors (top {len(top)} of {len(actors):,})",
-        height=max(320, 28 * len(top) + 160),
+        name="actor",
+        value="n_mentions",
+        colour="label",
+        extra="n_articles",
+        hover="%{x:,} mentions in %{customdata[0]:,} articles",
+        axis="mentions",
     )
-    for label, group in top.groupby("label", sort=True):
-        fig.add_bar(
-            x=group["n_mentions"],
-            y=[_text(a, 40) for a in group["actor"]],
-            orientation="h",
-            name=_text(label),
-            customdata=group[["n_articles"]].to_numpy(),
-            hovertemplate="<b>%{y}</b><br>%{x:,} mentions in %{customdata[0]:,} articles"
-            "<extra>" + _text(label) + "</extra>",
-        )
-    order = [_text(a, 40) for a in top["actor"]][::-1]
-    fig.update_yaxes(categoryorder="array", categoryarray=order)
-    fig.update_xaxes(title="mentions", rangemode="tozero")
-    return fig
 
 
 def co_mentions_chart(pairs: pd.DataFrame, *, top_n: int = 12):
@@ -311,22 +335,13 @@ def share_of_voice_chart(voice: pd.DataFrame, *, top_n: int = 10):
     One bar colour per speaker kind; hover gives the quotations and words of the speaker.
     """
     top = voice.head(top_n)
-    fig = _figure(
+    return _ranked_bars(
+        top,
         f"Share of voice (top {len(top)} of {len(voice):,} speakers)",
-        height=max(320, 28 * len(top) + 160),
+        name="speaker",
+        value="n_words",
+        colour="speaker_kind",
+        extra="n_quotes",
+        hover="%{x:,} quoted words in %{customdata[0]:,} quotations",
+        axis="quoted words",
     )
-    for kind, group in top.groupby("speaker_kind", sort=True):
-        fig.add_bar(
-            x=group["n_words"],
-            y=[_text(s, 40) for s in group["speaker"]],
-            orientation="h",
-            name=_text(kind),
-            customdata=group[["n_quotes"]].to_numpy(),
-            hovertemplate="<b>%{y}</b><br>%{x:,} quoted words in %{customdata[0]:,} quotations"
-            "<extra>" + _text(kind) + "</extra>",
-        )
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=[_text(s, 40) for s in top["speaker"]][::-1]
-    )
-    fig.update_xaxes(title="quoted words", rangemode="tozero")
-    return fig
