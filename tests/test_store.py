@@ -82,6 +82,31 @@ def test_extract_reported_speech_option(tmp_path, seed_articles):
     )
 
 
+def test_cli_reported_speech_flag(tmp_path, seed_path, capsys):
+    out = tmp_path / "store"
+    args = ["extract", str(seed_path), "-o", str(out), "--tables", "mentions,quotes"]
+    assert main([*args, "--reported-speech", "--workers", "1", "--no-cache"]) == 0
+    quotes = read_table(out, "quotes")
+    assert {"direct", "partial", "indirect", "mixed", "non_answer"} <= set(quotes["kind"])
+    from analysis.cache import pipeline_key
+
+    # The store's pipeline records the option.
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pipeline"] == pipeline_key(None, ("mentions", "quotes", "reported_speech"))
+    assert summary["pipeline"] != pipeline_key(None, ("mentions", "quotes"))
+
+
+def test_cli_reported_speech_without_the_model(tmp_path, seed_path, capsys, monkeypatch):
+    from analysis import config
+
+    monkeypatch.setattr(config, "ATTRIBUTION_MODEL_DIR", tmp_path / "attribution")
+    out = tmp_path / "store"
+    assert main(["extract", str(seed_path), "-o", str(out), "--reported-speech"]) == 1
+    err = capsys.readouterr().err
+    assert "--reported-speech" in err and str(tmp_path / "attribution") in err
+    assert not out.exists()
+
+
 def test_rerun_reads_cache_and_grown_corpus_parses_only_new(tmp_path):
     corpus = tmp_path / "corpus"
     _write_articles(corpus, 4)
