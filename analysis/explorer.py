@@ -113,7 +113,10 @@ def actors(data: ReportData, articles: Collection[str] | None = None):
     """
     import pandas as pd
 
-    mentions, quotes = _subset(data["mentions"], articles), _subset(data["quotes"], articles)
+    from analysis.quotes import quotations
+
+    mentions = _subset(data["mentions"], articles)
+    quotes = quotations(_subset(data["quotes"], articles))  # quoted: reported speech is not
     named = mentions.dropna(subset=["actor"])
     labels = data["actors"].set_index("actor")["label"]
     table = pd.DataFrame(
@@ -250,6 +253,9 @@ def actor_quotes(data: ReportData, actor: str, *, articles: Collection[str] | No
 
     quotes = _subset(data["quotes"], articles)
     quotes = quotes[quotes["speaker"] == actor]
+    if "kind" in quotes.columns:
+        # A non-answer ("declined to comment") is no words of the actor's.
+        quotes = quotes[quotes["kind"] != "non_answer"]
     table = quote_ledger(quotes, data["sentences"], data["articles"])
     return _with_articles(table, data).filter(QUOTE_COLUMNS).reset_index(drop=True)
 
@@ -556,13 +562,15 @@ class Explorer:
         self.refresh()
 
     def _header(self) -> str:
+        from analysis.quotes import quotations
+
         articles = self.data["articles"]
         span = period(self.data)
         dates = f", {span[0]} to {span[1]}" if span else ", no publication dates"
         n = len(articles)
         return (
             f"<b>{n:,} article{'s' if n != 1 else ''}</b>{dates}; "
-            f"{len(self.data['quotes']):,} quotations, "
+            f"{len(quotations(self.data['quotes'])):,} quotations, "
             f"{int(self.data['mentions']['actor'].notna().sum()):,} actor mentions."
         )
 
