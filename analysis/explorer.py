@@ -16,8 +16,7 @@ return DataFrames, so a script can use them without widgets::
     view = explorer.actor_view(data, "Athar Abbas", articles=ids)
     view.quotes
 
-ipywidgets, itables and plotly are imported only when the widgets are built, so importing this
-module (or :mod:`analysis`) stays light.
+ipywidgets, itables and plotly are imported only when the widgets are built (a light import).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.quotes import quotations  # who is quoted: reported speech is not a quotation
 from analysis.reports.sections import ReportData, load_report_data
 
 if TYPE_CHECKING:
@@ -113,16 +113,13 @@ def actors(data: ReportData, articles: Collection[str] | None = None):
     """
     import pandas as pd
 
-    from analysis.quotes import quotations
-
-    mentions = _subset(data["mentions"], articles)
-    quotes = quotations(_subset(data["quotes"], articles))  # quoted: reported speech is not
+    mentions, quotes = _subset(data["mentions"], articles), _subset(data["quotes"], articles)
     named = mentions.dropna(subset=["actor"])
     labels = data["actors"].set_index("actor")["label"]
     table = pd.DataFrame(
         {
             "n_mentions": named.groupby("actor").size(),
-            "n_quotes": quotes.dropna(subset=["speaker"]).groupby("speaker").size(),
+            "n_quotes": quotations(quotes).dropna(subset=["speaker"]).groupby("speaker").size(),
         }
     ).fillna(0)
     table = table.astype("int64").rename_axis("actor").reset_index()
@@ -252,10 +249,7 @@ def actor_quotes(data: ReportData, actor: str, *, articles: Collection[str] | No
     from analysis.ledger import quote_ledger
 
     quotes = _subset(data["quotes"], articles)
-    quotes = quotes[quotes["speaker"] == actor]
-    if "kind" in quotes.columns:
-        # A non-answer ("declined to comment") is no words of the actor's.
-        quotes = quotes[quotes["kind"] != "non_answer"]
+    quotes = quotes[(quotes["speaker"] == actor) & (quotes.get("kind") != "non_answer")]
     table = quote_ledger(quotes, data["sentences"], data["articles"])
     return _with_articles(table, data).filter(QUOTE_COLUMNS).reset_index(drop=True)
 
@@ -562,8 +556,6 @@ class Explorer:
         self.refresh()
 
     def _header(self) -> str:
-        from analysis.quotes import quotations
-
         articles = self.data["articles"]
         span = period(self.data)
         dates = f", {span[0]} to {span[1]}" if span else ", no publication dates"
