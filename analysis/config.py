@@ -89,3 +89,5 @@ REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"
 TARGET_SENTIMENT_MODEL_DIR = MODELS_DIR / "target_sentiment"
 #: The committed sentence-sentiment regressor (int8 ONNX; see scripts/train_sentence_sentiment.py).
 SENTENCE_SENTIMENT_MODEL_DIR = MODELS_DIR / "sentence_sentiment"
+#: Attribution tagger (sources, cues, contents; int8 ONNX) built by scripts/train_attribution.py.
+ATTRIBUTION_MODEL_DIR = MODELS_DIR / "attribution"

@@ -16,8 +16,7 @@ return DataFrames, so a script can use them without widgets::
     view = explorer.actor_view(data, "Athar Abbas", articles=ids)
     view.quotes
 
-ipywidgets, itables and plotly are imported only when the widgets are built, so importing this
-module (or :mod:`analysis`) stays light.
+ipywidgets, itables and plotly are imported only when the widgets are built (a light import).
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.quotes import quotations  # who is quoted: reported speech is not a quotation
 from analysis.reports.sections import ReportData, load_report_data
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def actors(data: ReportData, articles: Collection[str] | None = None):
     table = pd.DataFrame(
         {
             "n_mentions": named.groupby("actor").size(),
-            "n_quotes": quotes.dropna(subset=["speaker"]).groupby("speaker").size(),
+            "n_quotes": quotations(quotes).dropna(subset=["speaker"]).groupby("speaker").size(),
         }
     ).fillna(0)
     table = table.astype("int64").rename_axis("actor").reset_index()
@@ -249,7 +249,7 @@ def actor_quotes(data: ReportData, actor: str, *, articles: Collection[str] | No
     from analysis.ledger import quote_ledger
 
     quotes = _subset(data["quotes"], articles)
-    quotes = quotes[quotes["speaker"] == actor]
+    quotes = quotes[(quotes["speaker"] == actor) & (quotes.get("kind") != "non_answer")]
     table = quote_ledger(quotes, data["sentences"], data["articles"])
     return _with_articles(table, data).filter(QUOTE_COLUMNS).reset_index(drop=True)
 
@@ -562,7 +562,7 @@ class Explorer:
         n = len(articles)
         return (
             f"<b>{n:,} article{'s' if n != 1 else ''}</b>{dates}; "
-            f"{len(self.data['quotes']):,} quotations, "
+            f"{len(quotations(self.data['quotes'])):,} quotations, "
             f"{int(self.data['mentions']['actor'].notna().sum()):,} actor mentions."
         )
 

@@ -18,6 +18,7 @@ QUOTE_LEDGER_COLUMNS = (
     "attributed_as",
     "cue",
     "kind",
+    "role",
     "start",
     "end",
     "sentence_text",
@@ -97,7 +98,7 @@ def quote_ledger(
     sentences: pd.DataFrame,
     articles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return every quotation with its speaker, cue and the sentence it sits in.
+    """Return every quotation and attribution with its speaker, cue and the sentence it sits in.
 
     Parameters
     ----------
@@ -113,9 +114,13 @@ def quote_ledger(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`QUOTE_LEDGER_COLUMNS`, sorted by ``article_id`` and ``start``.
+        Columns :data:`QUOTE_LEDGER_COLUMNS`, sorted by ``article_id`` and ``start``: ``kind``
+        says how it was given (direct, partial, indirect, mixed, non_answer) and ``role`` who
+        gave it (:data:`analysis.sources.ROLES`; missing when the quotes table has no roles).
     """
     located = with_sentence(quotes, sentences)
+    if "role" not in located.columns:
+        located["role"] = None
     texts: Mapping[str, str] = {}
     if articles is not None and len(articles):
         texts = dict(zip(articles["article_id"], articles["text"], strict=True))

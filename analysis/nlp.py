@@ -222,7 +222,9 @@ def extract_sentences(doc, article, *, quotes: list[dict] | None = None) -> list
         At least ``article_id`` and ``text``.
     quotes : list of dict, optional
         The article's ``quotes`` rows (the feature store passes them), so ``in_quote`` agrees
-        with the quotes table; by default the spans of :func:`analysis.quotes.quote_spans`.
+        with the quotes table's quotations (:func:`analysis.quotes.quotations`; reported speech
+        is not inside quotation marks); by default the spans of
+        :func:`analysis.quotes.quote_spans`.
 
     Returns
     -------
@@ -236,11 +238,16 @@ def extract_sentences(doc, article, *, quotes: list[dict] | None = None) -> list
     from bisect import bisect_right
 
     from analysis.quote_marks import quote_spans
+    from analysis.quotes import quotations
 
     text = article["text"]
     paragraphs = _paragraph_spans(text)
     para_starts = [s for s, _ in paragraphs]
-    spans = quote_spans(text) if quotes is None else [(q["start"], q["end"]) for q in quotes]
+    # Reported speech and non-answers are the reporter's words, not quotations.
+    if quotes is None:
+        spans = quote_spans(text)
+    else:
+        spans = [(q["start"], q["end"]) for q in quotations(quotes)]
     # Quotation spans widened to their marks, so a mark itself counts as inside.
     quoted = sorted((max(0, s - 1), e + 1) for s, e in spans)
     q_starts = [s for s, _ in quoted]

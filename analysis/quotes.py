@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 #: Columns of the ``quotes`` table (DESIGN.md), then the extra columns this module adds.
 QUOTE_COLUMNS = features.feature("quotes").core_columns
-#: Extra columns: where the cue verb is, and which quotes share one attribution (one cue instance).
-EXTRA_COLUMNS = features.feature("quotes").extra_columns
 
 #: Lemmas of verbs that open a quote (``analysis.lexicon``).
 REPORTING_VERBS = QUOTE_CUE_VERBS
@@ -56,6 +54,41 @@ class Quote(NamedTuple):
     speaker_end: int | None
     speaker_kind: str
     attribution: int | None
+
+
+#: Extra columns the rules fill: where the cue verb is, and which quotes share one attribution
+#: (one cue instance). The table's other extras (the source's ``role``) are
+#: :func:`analysis.attribution.extract_attributions`'.
+EXTRA_COLUMNS = tuple(c for c in features.feature("quotes").extra_columns if c in Quote._fields)
+#: Kinds of the quotes table's quotations (found from their marks); the other kinds are
+#: reported speech and non-answers (:data:`analysis.sources.KINDS`).
+QUOTATION_KINDS = ("direct", "partial")
+
+
+def quotations(rows):
+    """The rows of a quotes table that are quotations (kinds :data:`QUOTATION_KINDS`).
+
+    Reported speech and non-answers are the reporter's words, not a speaker's: whatever counts
+    quoted words (``in_quote``, the speaker voice of sentiment, share of voice) reads only these.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame or iterable of mapping or None
+        Quotes-table rows; a row or a frame without ``kind`` counts as a quotation (tables
+        written before reported speech was added).
+
+    Returns
+    -------
+    pandas.DataFrame or list of mapping or None
+        The same kind of object as ``rows`` (None stays None).
+    """
+    if rows is None:
+        return None
+    if hasattr(rows, "columns"):
+        if "kind" not in rows.columns:
+            return rows
+        return rows[rows["kind"].isin(QUOTATION_KINDS) | rows["kind"].isna()]
+    return [r for r in rows if (r.get("kind") or "direct") in QUOTATION_KINDS]
 
 
 def _is_cue(tok) -> bool:
@@ -471,9 +504,12 @@ def share_of_voice(quotes_df) -> pd.DataFrame:
 
     Columns: speaker, speaker_kind, n_quotes, n_words, n_articles, quote_share, word_share,
     sorted by words then quotes, descending. Quotations with no speaker count as "(unknown)".
+    Quotations only (:func:`quotations`); :func:`analysis.sources.voice_by_kind` counts
+    reported speech too.
     """
     import pandas as pd
 
+    quotes_df = quotations(quotes_df)
     cols = [
         "speaker",
         "speaker_kind",
@@ -514,9 +550,12 @@ def sourcing(quotes_df) -> pd.DataFrame:
 
     Columns: article_id, n_quotes, named (person, organisation or place speakers), anonymous,
     unknown, anonymous_share (anonymous over named plus anonymous; NaN when neither).
+    Quotations only (:func:`quotations`); :func:`analysis.sources.sourcing_by_kind` counts
+    reported speech too.
     """
     import pandas as pd
 
+    quotes_df = quotations(quotes_df)
     cols = ["article_id", "n_quotes", "named", "anonymous", "unknown", "anonymous_share"]
     if quotes_df is None or len(quotes_df) == 0:
         return pd.DataFrame(columns=cols)

@@ -329,6 +329,9 @@ def stance_table(
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise KeyError(f"{name} lacks column(s) {missing}; it has {list(df.columns)}")
+    from analysis.quotes import quotations
+
+    quotes_df = quotations(quotes_df)  # a speaker's own words: reported speech is the reporter's
     quotes = quotes_df.loc[quotes_df["speaker"].notna(), ["article_id", "start", "end", "speaker"]]
     quotes = quotes.rename(columns={"start": "quote_start", "end": "quote_end"})
     quotes = quotes.reset_index(drop=True).reset_index(names="quote_id")

@@ -96,6 +96,10 @@ def test_in_quote_flags(nlp, text, expected):
         (None, [True, False]),  # spans found from the marks
         ([], [False, False]),  # the article's quotes table had no rows
         ([{"start": 1, "end": 21}], [True, False]),
+        ([{"start": 1, "end": 21, "kind": "direct"}], [True, False]),
+        # Reported speech and non-answers are the reporter's words: never "in quote".
+        ([{"start": 1, "end": 21, "kind": "indirect"}], [False, False]),
+        ([{"start": 24, "end": 45, "kind": "non_answer"}], [False, False]),
     ],
 )
 def test_in_quote_from_quote_rows(nlp, quotes, expected):

@@ -283,6 +283,10 @@ def test_extract_sentiment_on_seed(seed_doc, seed_article):
     assert {r["voice"] for r in extract_sentiment(seed_doc, seed_article, scorer=RULES)} == {
         "narrator"
     }
+    # Reported speech and non-answers are the narrator's words too.
+    reported = [{**q, "kind": "indirect"} for q in quotes]
+    rows = extract_sentiment(seed_doc, seed_article, reported, scorer=RULES)
+    assert {r["voice"] for r in rows} == {"narrator"}
 
 
 def test_actor_voice():
@@ -323,6 +327,21 @@ def test_actor_voice():
     assert out.loc["Kayani", "spoken_of"] == pytest.approx(-0.1)
     assert out.loc["Kayani", "n_quotes"] == 1
     assert out.loc["Kayani", "speaks"] > 0.5
+    # Reported speech is not the actor speaking: the same table with one more indirect row.
+    indirect = pd.DataFrame(
+        {
+            "article_id": ["a"],
+            "start": [0],
+            "end": [49],
+            "quote": ["the plan was a terrible, hateful failure"],
+            "speaker": ["Kayani"],
+            "kind": ["indirect"],
+        }
+    )
+    both = pd.concat([quotes.assign(kind="direct"), indirect], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        actor_voice(sentiment, mentions, both, scorer=RULES), out.reset_index()
+    )
 
 
 @pytest.mark.skipif(not HAS_MODEL, reason="the sentence-sentiment model is not built")

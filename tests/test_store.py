@@ -41,7 +41,12 @@ def test_extract_seed_writes_every_table(tmp_path, seed_articles):
     for table in ("articles", "rejects", "actors") + SMALL_TABLES:
         assert (out / f"{table}.parquet").exists(), table
     quotes = read_table(out, "quotes")
-    assert len(quotes) == 12
+    # The seed's twelve quotations, and one non-answer ("refused to elaborate further"); the
+    # learned tagger's reported speech is opt-in (test_extract_reported_speech_option).
+    assert (quotes["kind"].isin(["direct", "partial"])).sum() == 12
+    assert list(quotes.loc[quotes["kind"] == "non_answer", "quote"]) == ["to elaborate further"]
+    assert len(quotes) == 13
+    assert quotes["role"].notna().all()
     assert set(quotes["article_id"]) == {"000_fbdc2a47216796c1"}
     text = seed_articles.loc[0, "text"]
     for row in quotes.itertuples():
@@ -49,6 +54,57 @@ def test_extract_seed_writes_every_table(tmp_path, seed_articles):
     mentions = read_table(out, "mentions", filters=[("label", "==", "PERSON")])
     assert "Ashfaq Kayani" in set(mentions["actor"])
     assert json.loads((out / "summary.json").read_text())["articles"] == 1
+
+
+def test_extract_reported_speech_option(tmp_path, seed_articles):
+    # The option swaps the quotes extractor: its own pipeline key, so neither the cache nor the
+    # store mixes articles extracted with and without it.
+    cache = tmp_path / "cache"
+    plain = extract_corpus(
+        seed_articles, tmp_path / "plain", workers=1, cache_dir=cache, tables=["quotes"],
+        progress=False,
+    )  # fmt: skip
+    opted = extract_corpus(
+        seed_articles, tmp_path / "opted", workers=1, cache_dir=cache,
+        tables=["quotes", "reported_speech"], progress=False,
+    )  # fmt: skip
+    assert plain.pipeline != opted.pipeline
+    assert opted.parsed == 1 and opted.cached == 0
+    without = read_table(tmp_path / "plain", "quotes")
+    with_model = read_table(tmp_path / "opted", "quotes")
+    assert "indirect" not in set(without["kind"]) and "indirect" in set(with_model["kind"])
+    quotations = ["direct", "partial"]
+    columns = ["start", "end", "quote", "kind", "cue", "speaker", "speaker_kind", "attribution"]
+    assert (
+        with_model[with_model["kind"].isin(quotations)][columns]
+        .reset_index(drop=True)
+        .equals(without[without["kind"].isin(quotations)][columns].reset_index(drop=True))
+    )
+
+
+def test_cli_reported_speech_flag(tmp_path, seed_path, capsys):
+    out = tmp_path / "store"
+    args = ["extract", str(seed_path), "-o", str(out), "--tables", "mentions,quotes"]
+    assert main([*args, "--reported-speech", "--workers", "1", "--no-cache"]) == 0
+    quotes = read_table(out, "quotes")
+    assert {"direct", "partial", "indirect", "mixed", "non_answer"} <= set(quotes["kind"])
+    from analysis.cache import pipeline_key
+
+    # The store's pipeline records the option.
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pipeline"] == pipeline_key(None, ("mentions", "quotes", "reported_speech"))
+    assert summary["pipeline"] != pipeline_key(None, ("mentions", "quotes"))
+
+
+def test_cli_reported_speech_without_the_model(tmp_path, seed_path, capsys, monkeypatch):
+    from analysis import config
+
+    monkeypatch.setattr(config, "ATTRIBUTION_MODEL_DIR", tmp_path / "attribution")
+    out = tmp_path / "store"
+    assert main(["extract", str(seed_path), "-o", str(out), "--reported-speech"]) == 1
+    err = capsys.readouterr().err
+    assert "--reported-speech" in err and str(tmp_path / "attribution") in err
+    assert not out.exists()
 
 
 def test_rerun_reads_cache_and_grown_corpus_parses_only_new(tmp_path):

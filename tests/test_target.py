@@ -211,6 +211,13 @@ def test_stance_table():
     )
     assert int(table[["n_negative", "n_neutral", "n_positive"]].sum(axis=1).iloc[0]) == 2
     assert stance_table(quotes.iloc[:0], mentions, articles).empty
+    # Reported speech is the reporter's words: a speaker's stance reads quotations only.
+    reported = pd.DataFrame(
+        {"article_id": ["a1"], "start": [0], "end": [len(text)], "quote": [text],
+         "speaker": ["Smith"], "kind": ["indirect"]}
+    )  # fmt: skip
+    both = pd.concat([quotes.assign(kind="direct"), reported], ignore_index=True)
+    pd.testing.assert_frame_equal(stance_table(both, mentions, articles), table)
 
 
 def test_cli_jsonl_keeps_rows(fixtures_dir, tmp_path):

@@ -35,8 +35,19 @@ def _extract_command(args: argparse.Namespace) -> int:
     )
 
     tables = args.tables
+    if args.reported_speech:
+        from analysis.features import TABLES
+
+        # An option among the table names (analysis.features.OPTIONS): it swaps the quotes
+        # extractor, and so the pipeline key, the cache entries and the store follow it.
+        tables = [*(tables or TABLES), "reported_speech"]
     # What can be refused is refused before anything is read or any folder made.
     try:
+        if args.reported_speech and not (config.ATTRIBUTION_MODEL_DIR / "model.onnx").is_file():
+            raise ValueError(
+                f"--reported-speech: the attribution model is not installed in "
+                f"{config.ATTRIBUTION_MODEL_DIR}"
+            )
         check_store_folder(args.output, option="-o", inputs=args.paths)
         available_extractors(tables)
         load_pipeline(args.model)
@@ -129,6 +140,12 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--tables", type=_table_list, default=None, help="comma-separated subset of feature tables"
+    )
+    p.add_argument(
+        "--reported-speech",
+        action="store_true",
+        help="add reported speech (indirect and mixed attributions) to the quotes table with "
+        "the learned attribution tagger (about 1.25x the extract time; its own cache entries)",
     )
     p.add_argument(
         "--cache-dir", default=str(config.CACHE_DIR / "features"), help="per-article cache"

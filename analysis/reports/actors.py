@@ -168,7 +168,8 @@ def sourcing(data: ReportData, *, max_rows: int = 1000) -> Section:
 
 
 def quote_ledger(data: ReportData, *, max_rows: int = 1000) -> Section:
-    """Every quotation with its speaker, cue, kind, offsets and sentence."""
+    """Every quotation (and reported speech, non-answer) with its speaker, cue, kind, role,
+    offsets and sentence."""
     from analysis.ledger import quote_ledger as ledger
 
     table = ledger(data["quotes"], data["sentences"], data["articles"])
@@ -222,7 +223,10 @@ def summary(data: ReportData, *, top_n: int = 15, unit: str = "sentence") -> dic
     unattributed quotations with the shares, the top actors and speakers (``top_n`` each), and
     the counts of numbers, event counts and dates.
     """
-    articles, quotes, actors = data["articles"], data["quotes"], data["actors"]
+    from analysis.quotes import quotations
+
+    # Quotations only: reported speech and non-answers are not quotes.
+    articles, quotes, actors = data["articles"], quotations(data["quotes"]), data["actors"]
     top = top_actors(data, top_n=top_n)
     voice = _voice(data)
     _, totals, _, named_share, anonymous_share = _sourcing(data)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from analysis.quotes import quotations
 from analysis.sentiment.estimator import SentimentScorer, default_scorer
 from analysis.sentiment.extract import extract_sentiment
 from analysis.sentiment.model import polarity_labels
@@ -196,7 +197,8 @@ def actor_voice(
     mentions_df : pandas.DataFrame
         The mentions table (``article_id``, ``start``, ``end``, ``actor``).
     quotes_df : pandas.DataFrame
-        The quotes table (``article_id``, ``start``, ``end``, ``quote``, ``speaker``).
+        The quotes table (``article_id``, ``start``, ``end``, ``quote``, ``speaker``); its
+        quotations only (:func:`analysis.quotes.quotations`).
     sentences_df : pandas.DataFrame, optional
         The sentences table (``article_id``, ``sentence``, ``start``, ``end``).
     scorer : SentimentScorer, optional
@@ -212,6 +214,7 @@ def actor_voice(
         compound of its quotations) and ``gap`` (speaks - spoken_of); sorted by mentions.
     """
     cols = ["actor", "n_spoken_of", "spoken_of", "n_quotes", "speaks", "gap"]
+    quotes_df = quotations(quotes_df)  # an actor speaks in its quotations, not reported speech
     sent = sentiment_df
     if not {"start", "end"} <= set(sent.columns):
         if sentences_df is None:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from analysis.quotes import quotations
 from analysis.sentiment.estimator import SentimentScorer, default_scorer
 from analysis.sentiment.model import polarity_labels
 
@@ -76,8 +77,11 @@ def extract_sentiment(
     if isinstance(quotes, pd.DataFrame):
         quotes = quotes.to_dict("records")
     aid = article["article_id"]
+    # Reported speech and non-answers are the reporter's words: only quotations are a voice.
     spans = [
-        (int(q["start"]), int(q["end"])) for q in (quotes or []) if q.get("article_id", aid) == aid
+        (int(q["start"]), int(q["end"]))
+        for q in quotations(quotes or [])
+        if q.get("article_id", aid) == aid
     ]
     scores = scorer.transform([s[3] for s in sents])
     doc_text = doc.text  # once: Doc.text costs the whole article each time

@@ -1,0 +1,329 @@
+"""Tests for analysis.attribution: windows, decoding, linking, the tagger and the full quotes table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis import config
+from analysis.attribution import (
+    LABELS,
+    TABLE_COLUMNS,
+    AttributionTagger,
+    TaggedSpan,
+    Window,
+    decode,
+    default_tagger,
+    extract_attributions,
+    extract_reported_speech,
+    link,
+    windows,
+)
+from analysis.nlp import normalise_for_parse
+from analysis.quotes import QUOTE_COLUMNS, extract_quotes, quote_spans
+from analysis.sources import KINDS, ROLES
+
+
+@pytest.fixture(scope="module")
+def tagger() -> AttributionTagger:
+    found = default_tagger()
+    assert found is not None, (
+        f"the attribution model is missing from {config.ATTRIBUTION_MODEL_DIR}"
+    )
+    return found
+
+
+@pytest.fixture(scope="module")
+def seed_doc(nlp, seed_text):
+    return nlp(normalise_for_parse(seed_text))
+
+
+@pytest.fixture(scope="module")
+def seed_rows(seed_doc, seed_text) -> list[dict]:
+    return extract_attributions(seed_doc, {"article_id": "seed", "text": seed_text}, tagger=True)
+
+
+def _skip(text: str) -> list[tuple[int, int]]:
+    return [(max(0, s - 1), e + 1) for s, e in quote_spans(text)]
+
+
+# --------------------------------------------------------------------------------------------
+# Windows and decoding
+
+
+def test_windows_cover_sentences_of_one_paragraph(nlp, tagger):
+    text = (
+        "Tapper told CNN that the evidence was thin. Officials said the talks would resume.\n\n"
+        "“We will not retreat. Our men are ready.”\n\n"
+        "“It is over,” he said. A WikiLeaks document suggests otherwise."
+    )
+    doc = nlp(normalise_for_parse(text))
+    found = windows(doc, tagger.tokenizer, max_tokens=192, skip=_skip(text))
+    # The paragraph wholly inside quotation marks is left to the rules.
+    assert [text[w.start : w.end] for w in found] == [
+        "Tapper told CNN that the evidence was thin. Officials said the talks would resume.",
+        "“It is over,” he said. A WikiLeaks document suggests otherwise.",
+    ]
+    for w in found:
+        assert len(w.ids) == len(w.offsets) == len(w.words)
+        assert all(w.start <= a < b <= w.end for a, b in w.offsets)
+        assert w.words[0] == 0
+    # Without skip regions every paragraph is read.
+    assert len(windows(doc, tagger.tokenizer, max_tokens=192)) == 3
+
+
+def test_windows_split_at_sentences_and_long_sentences_at_words(nlp, tagger):
+    sentence = "The minister said the talks in the capital would resume next week. "
+    text = sentence * 6 + "word " * 150
+    doc = nlp(normalise_for_parse(text))
+    found = windows(doc, tagger.tokenizer, max_tokens=40)
+    assert all(len(w.ids) <= 38 for w in found)
+    # Whole sentences while they fit (two of 13 wordpieces in 38, not three); the run-on tail
+    # is cut at word boundaries.
+    assert [text[w.start : w.end] for w in found[:3]] == [(sentence * 2).strip()] * 3
+    assert all(len(w.ids) == 38 for w in found[3:-1])
+    covered = "".join(text[w.start : w.end] + " " for w in found)
+    assert covered.split() == text.split()
+
+
+def test_decode_reads_the_first_wordpiece_of_each_word():
+    # "Tapper told CNN that the evi ##dence was thin": the last word's pieces follow its first.
+    offsets = ((0, 6), (7, 11), (12, 15), (16, 20), (21, 24), (25, 28), (28, 33), (34, 37))
+    window = Window(0, 37, tuple(range(8)), offsets, (0, 1, 2, 3, 4, 5, 5, 6))
+    tags = ["B-source", "B-cue", "O", "B-content", "I-content", "I-content", "O", "I-content"]
+    probs = np.full((8, len(LABELS)), 0.01)
+    for i, tag in enumerate(tags):
+        probs[i, LABELS.index(tag)] = 0.9
+    spans = decode(window, probs)
+    assert [(s.role, s.start, s.end) for s in spans] == [
+        ("source", 0, 6),
+        ("cue", 7, 11),
+        ("content", 16, 37),
+    ]
+    assert all(s.score == pytest.approx(0.9) for s in spans)
+
+
+def test_decode_starts_a_span_at_an_inside_label_after_another_role():
+    window = Window(0, 9, (1, 2, 3), ((0, 1), (2, 5), (6, 9)), (0, 1, 2))
+    probs = np.eye(len(LABELS))[[LABELS.index(t) for t in ("I-cue", "I-content", "O")]]
+    assert [(s.role, s.start, s.end) for s in decode(window, probs)] == [
+        ("cue", 0, 1),
+        ("content", 2, 5),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Linking tagged spans into attributions
+
+
+def _tag(text: str, role: str, words: str) -> TaggedSpan:
+    start = text.index(words)
+    return TaggedSpan(role, start, start + len(words), 0.9)
+
+
+@pytest.mark.parametrize(
+    ("text", "tags", "expected"),
+    [
+        (
+            "Tapper told CNN that the evidence was thin.",
+            [("source", "Tapper"), ("cue", "told"), ("content", "that the evidence was thin")],
+            [(["that the evidence was thin"], "told", "Tapper")],
+        ),
+        (
+            "The talks, officials said, would resume in May.",
+            [
+                ("content", "The talks"),
+                ("source", "officials"),
+                ("cue", "said"),
+                ("content", "would resume in May"),
+            ],
+            [(["The talks", "would resume in May"], "said", "officials")],
+        ),
+        (
+            "According to the report, prices rose. Smith said costs fell.",
+            [
+                ("cue", "According to"),
+                ("source", "the report"),
+                ("content", "prices rose"),
+                ("source", "Smith"),
+                ("cue", "said"),
+                ("content", "costs fell"),
+            ],
+            [
+                (["prices rose"], "According to", "the report"),
+                (["costs fell"], "said", "Smith"),
+            ],
+        ),
+        # A content without any cue in its window is dropped.
+        ("Prices rose sharply.", [("content", "Prices rose sharply")], []),
+    ],
+)
+def test_link(nlp, text, tags, expected):
+    doc = nlp(normalise_for_parse(text))
+    spans = sorted((_tag(text, role, words) for role, words in tags), key=lambda s: s.start)
+    window = Window(0, len(text), (), (), ())
+    got = [
+        (
+            [text[a:b] for a, b in r.contents],
+            text[r.cue[0] : r.cue[1]],
+            text[r.source[0] : r.source[1]] if r.source else None,
+        )
+        for r in link(doc, [(window, spans)])
+    ]
+    assert got == expected
+
+
+# --------------------------------------------------------------------------------------------
+# The tagger and the full quotes table on the seed
+
+
+def test_tagger_gives_a_window_the_same_tags_alone_or_with_others(nlp, tagger, seed_doc):
+    # One onnxruntime call per window: what else is tagged never changes a window's result.
+    seed_windows = tagger.windows(seed_doc)
+    alone = [tagger.probabilities(w) for w in seed_windows]
+    other = nlp("Officials said on Monday that the talks would resume in Geneva next week.")
+    for w in tagger.windows(other):
+        tagger.probabilities(w)
+    again = [tagger.probabilities(w) for w in reversed(seed_windows)][::-1]
+    assert all(np.array_equal(a, b) for a, b in zip(alone, again, strict=True))
+    # A paragraph's window does not depend on the paragraphs around it.
+    paragraph = "Abbas put the decision down to the situation at home but refused to elaborate."
+    inside = nlp(normalise_for_parse(f"Kayani left.\n\n{paragraph}\n\nGilani spoke."))
+    alone_doc = nlp(normalise_for_parse(paragraph))
+    w_inside = next(w for w in tagger.windows(inside) if w.start > 0 and len(w.ids) > 5)
+    w_alone = tagger.windows(alone_doc)[0]
+    assert w_inside.ids == w_alone.ids
+    assert np.array_equal(tagger.probabilities(w_inside), tagger.probabilities(w_alone))
+
+
+def test_seed_quotations_are_the_rules_rows_unchanged(seed_doc, seed_text, seed_rows):
+    rules = extract_quotes(seed_doc, {"article_id": "seed", "text": seed_text})
+    assert len(rules) == 12
+    quotations = [r for r in seed_rows if r["kind"] in ("direct", "partial")]
+    columns = [*QUOTE_COLUMNS, "cue_start", "cue_end", "attribution"]
+    assert [{c: r[c] for c in columns} for r in quotations] == [
+        {c: r[c] for c in columns} for r in rules
+    ]
+
+
+def test_seed_table_rows(seed_rows, seed_text):
+    assert seed_rows
+    for row in seed_rows:
+        assert list(row) == list(TABLE_COLUMNS)
+        assert row["kind"] in KINDS
+        assert row["role"] in ROLES
+        assert seed_text[row["start"] : row["end"]] == row["quote"]
+        if row["speaker_start"] is not None:
+            assert 0 <= row["speaker_start"] < row["speaker_end"] <= len(seed_text)
+        if row["cue_start"] is not None:
+            assert seed_text[row["cue_start"] : row["cue_end"]].strip()
+    starts = [r["start"] for r in seed_rows]
+    assert starts == sorted(starts)
+    assert {"indirect", "direct", "partial"} <= {r["kind"] for r in seed_rows}
+
+
+def test_seed_mullen_is_one_attribution_with_its_partial_quote(seed_rows, seed_text):
+    partial = next(r for r in seed_rows if r["quote"] == "exporting")
+    pieces = [r for r in seed_rows if r["attribution"] == partial["attribution"]]
+    mixed = [r for r in pieces if r["kind"] == "mixed"]
+    assert len(mixed) == 1
+    content = mixed[0]
+    assert content["start"] <= partial["start"] and partial["end"] <= content["end"]
+    assert "violent extremism" in content["quote"]
+    assert {r["speaker"] for r in pieces} == {"Mike Mullen"}
+    assert {r["cue"] for r in pieces} == {"accuse"}
+    assert content["role"] == "official"
+
+
+def test_seed_reported_speech(seed_rows, seed_text):
+    reported = [r for r in seed_rows if r["kind"] == "indirect"]
+    # "Britain’s Ministry of Defence said Pakistan’s chief of army staff ... had cancelled a
+    # visit to London ...": reported speech without a quotation mark, an organisation's.
+    mod = next(r for r in reported if "had cancelled a visit to London" in r["quote"])
+    assert mod["cue"] == "say"
+    assert "Ministry of Defence" in mod["speaker"]
+    assert mod["speaker_kind"] == "organisation"
+    assert mod["role"] == "organisation"
+    # "But the Pakistani official told AFP that troops were too busy ...": the description
+    # resolves to the anonymous official quoted before.
+    busy = next(r for r in reported if "troops were too busy" in r["quote"])
+    assert busy["cue"] == "tell"
+    assert busy["speaker"] == "a senior Pakistani security official"
+    assert seed_text[busy["speaker_start"] : busy["speaker_end"]] == "the Pakistani official"
+    assert busy["role"] == "anonymous"
+    # Reported speech of its own is numbered after the quotations' attributions; content
+    # linked to a quotation's cue joins that attribution.
+    numbers = {r["attribution"] for r in seed_rows if r["kind"] in ("direct", "partial")}
+    own = [r for r in reported if r["attribution"] not in numbers]
+    assert own and all(r["attribution"] > max(numbers) for r in own)
+    assert mod in own and busy in own
+
+
+def test_seed_non_answer(seed_rows, seed_text):
+    refused = [r for r in seed_rows if r["kind"] == "non_answer"]
+    # The tagger's content span when it found one ("elaborate further"), else the parse's.
+    assert len(refused) == 1 and refused[0]["quote"].endswith("elaborate further")
+    assert refused[0]["cue"] == "refuse"
+    assert refused[0]["speaker"] == "Athar Abbas"
+
+
+def test_without_model_files_only_the_rules_rows(seed_doc, seed_text, tmp_path):
+    assert default_tagger(str(tmp_path)) is None
+    article = {"article_id": "seed", "text": seed_text}
+    rows = extract_attributions(seed_doc, article, tagger=False)
+    assert {r["kind"] for r in rows} == {"direct", "partial", "non_answer"}
+    # The default (the feature store's quotes table) is the same: the tagger is opt-in.
+    assert extract_attributions(seed_doc, article) == rows
+
+
+def test_missing_model_names_its_folder(seed_doc, seed_text, monkeypatch, tmp_path):
+    from analysis import attribution
+    from analysis.encoder import ModelFilesError
+
+    monkeypatch.setattr(config, "ATTRIBUTION_MODEL_DIR", tmp_path / "attribution")
+    attribution.default_tagger.cache_clear()
+    try:
+        with pytest.raises(ModelFilesError, match="attribution"):
+            extract_reported_speech(seed_doc, {"article_id": "seed", "text": seed_text})
+    finally:
+        attribution.default_tagger.cache_clear()
+
+
+def test_reported_speech_option_swaps_the_quotes_extractor_and_the_key():
+    from analysis import features
+
+    plain = features.select(["quotes"])
+    opted = features.select(["reported_speech"])
+    assert [f.table for f in opted] == ["quotes"]
+    assert opted[0].load() is extract_reported_speech
+    assert plain[0].load() is extract_attributions
+    assert opted[0].columns == plain[0].columns
+    # Every table plus the option: the same tables, only the quotes extractor differs.
+    both = features.select([*features.TABLES, "reported_speech"])
+    assert [f.table for f in both] == list(features.TABLES)
+    assert features.select(None)[1].extract != both[1].extract
+    assert features.code_key(["quotes"]) != features.code_key(["reported_speech"])
+    with pytest.raises(ValueError, match="reported_speech"):
+        features.select(["reported"])
+
+
+def test_tagging_never_imports_torch():
+    # torch is for scripts/train_attribution.py only: the package runs the ONNX export. The
+    # training libraries are made unimportable (spaCy's thinc imports torch by itself when it
+    # happens to be installed, so checking sys.modules afterwards would test the environment).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('torch', 'transformers', 'sentence_transformers'):\n"
+        "    sys.modules[name] = None\n"
+        "from analysis.attribution import extract_attributions\n"
+        "from analysis.nlp import load_nlp, normalise_for_parse\n"
+        "text = 'Officials said the talks would resume. Smith declined to comment.'\n"
+        "doc = load_nlp()(normalise_for_parse(text))\n"
+        "rows = extract_attributions(doc, {'article_id': 'a', 'text': text}, tagger=True)\n"
+        "print(sorted({r['kind'] for r in rows}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['indirect', 'non_answer']"
