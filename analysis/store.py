@@ -249,6 +249,7 @@ def fill_feature_store(
     # and the actors file's edits, so an edited, added or removed article or edit refills it.
     state = {
         "pipeline": key,
+        "articles_format": ARTICLES_FORMAT,
         "articles_sha256": _frame_digest(articles),
         "rejects_sha256": _frame_digest(rejects),
         "actors_sha256": None if edits is None else files.digest(_edits_state(edits)),
@@ -272,6 +273,10 @@ def fill_feature_store(
 
 #: A feature store's record of what it was filled from (see :func:`fill_feature_store`).
 STATE_NAME = "filled_from.json"
+#: Version of the stored articles table's schema, part of the state: a store written by an
+#: earlier version (``published`` as ISO text before version 2) is refilled, never misread.
+#: The per-article cache keys on the ISO day, so a refill reads every article from the cache.
+ARTICLES_FORMAT = 2
 
 
 def _edits_state(edits) -> dict:
