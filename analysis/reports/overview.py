@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from analysis.articles import published_day
 from analysis.reports.notebook import escape_markdown
 from analysis.reports.sections import ReportData, Section, load_report_data
 from analysis.reports.sections import counted  # noqa: F401  (notebooks call overview.counted)
@@ -94,7 +95,8 @@ def agencies(data: ReportData, *, top_n: int = 15) -> Section:
 
 
 def _dated(data: ReportData):
-    return data["articles"]["published"].dropna().astype(str).sort_values()
+    # ISO days, so the range and the months (``str[:7]``) read as text.
+    return data["articles"]["published"].map(published_day).dropna().sort_values()
 
 
 def dates(data: ReportData) -> Section:
