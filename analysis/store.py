@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config, features, files
+from analysis.articles import PUBLISHED_DTYPE
 from analysis.cache import FeatureCache, article_key, pipeline_key
 from analysis.engines import _chunks, _run_dask, _run_local
 from analysis.parts import _error_text, _is_disk_full, _PartWriter, _reject_row
@@ -486,7 +487,7 @@ def extract_corpus(
     start = time.perf_counter()
     rows_iter, total = _article_rows(articles)
     writer = _PartWriter(tmp)
-    article_parts = _PartWriter(tmp)
+    article_parts = _PartWriter(tmp, dtypes={"articles": {"published": PUBLISHED_DTYPE}})
     errors: list[dict] = []
     kwargs = {
         "model": model,
