@@ -251,8 +251,8 @@ def actor_table(
         Rows of :func:`extract_mentions` for many articles (``article_id``, ``text``, ``label``,
         ``actor`` are used).
     articles_df : pandas.DataFrame, optional
-        The articles table; its ``published`` column (ISO date or None) gives ``first_seen`` and
-        ``last_seen``. Without it, or where no date is known, both are None.
+        The articles table; its ``published`` column (dates, or ISO text) gives ``first_seen`` and
+        ``last_seen`` as ISO days. Without it, or where no date is known, both are None.
     labels : iterable of str, optional, keyword-only
         Keep only actors with these labels (default: every name label).
     merge_surnames : bool, keyword-only

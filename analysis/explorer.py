@@ -694,6 +694,10 @@ class Explorer:
         # Columns no row fills (no outlet, no dates) say nothing; text reads best left-aligned
         # (the lab stylesheet right-aligns every cell).
         frame = frame.dropna(axis=1, how="all")
+        if "published" in frame.columns:  # the day as text, not midnight or "NaT"
+            from analysis.articles import published_day
+
+            frame = frame.assign(published=frame["published"].map(published_day).astype(object))
         text = [i for i, c in enumerate(frame.columns) if not is_numeric_dtype(frame[c].dtype)]
         # allow_html is off: every cell is shown as text, so article markup stays inert.
         display(

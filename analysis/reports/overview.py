@@ -118,7 +118,11 @@ def dates(data: ReportData) -> Section:
 def article_table(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every article with its headline, dateline, agency, date, length and lede."""
     articles = data["articles"]
-    table = articles.assign(lede=articles["text"].str.split("\n\n").str[0])
+    # The day as ISO text, as the page and the CSV beside it always showed it (not "00:00:00").
+    table = articles.assign(
+        lede=articles["text"].str.split("\n\n").str[0],
+        published=articles["published"].map(published_day).astype(object),
+    )
     return Section(
         "Articles",
         tables={"articles": table[ARTICLE_COLUMNS]},
