@@ -79,11 +79,13 @@ def _json_default(value):
 
 def _published_as_text(schema):
     """A function writing a row's ``published`` timestamp as its ISO day, as text files always had it."""
+    import pyarrow as pa
+
     # Imported here: analysis.articles imports this module.
     from analysis.articles import published_day
 
-    if "published" not in schema.names:
-        return lambda row: row
+    if "published" not in schema.names or not pa.types.is_timestamp(schema.field("published").type):
+        return lambda row: row  # any other column named so is written as it is
 
     def convert(row: dict) -> dict:
         row["published"] = published_day(row["published"])
