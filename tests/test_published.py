@@ -172,6 +172,7 @@ def test_feature_store_articles_keep_the_timestamp(tmp_path, date_forms, seed_pa
 
 
 def test_a_store_written_with_text_dates_is_refilled_from_the_cache(tmp_path, monkeypatch):
+    import functools
     import shutil
 
     import analysis.store
@@ -179,6 +180,9 @@ def test_a_store_written_with_text_dates_is_refilled_from_the_cache(tmp_path, mo
     from analysis.store import STATE_NAME, fill_feature_store, read_table
 
     monkeypatch.setattr("analysis.config.CACHE_DIR", tmp_path / "cache")
+    # The per-article cache's default folder is fixed at import: this test's own, empty one.
+    extract = functools.partial(analysis.store.extract_corpus, cache_dir=tmp_path / "features")
+    monkeypatch.setattr(analysis.store, "extract_corpus", extract)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(DATE_FORMS, corpus / "a.jsonl")
