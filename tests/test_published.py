@@ -208,3 +208,14 @@ def test_a_store_written_with_text_dates_is_refilled_from_the_cache(tmp_path, mo
     pd.testing.assert_frame_equal(read_table(store, "dates"), dates)
     monkeypatch.setattr(analysis.store, "extract_corpus", None)  # filled: nothing runs now
     assert fill_feature_store(corpus, tables=("dates",), progress=False) == (store, None)
+
+
+def test_tables_shown_to_a_reader_show_the_day(date_forms):
+    from analysis.reports.sections import published_days
+
+    shown = published_days(date_forms).set_index("article_id")["published"]
+    assert shown.dtype == object
+    assert shown.to_dict() == EXPECTED  # the day as text, None (not NaT) when unknown
+    assert published_days(date_forms.drop(columns="published")).equals(
+        date_forms.drop(columns="published")
+    )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from analysis.articles import published_day
 from analysis.reports.notebook import escape_markdown
-from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import ReportData, Section, load_report_data, published_days
 from analysis.reports.sections import counted  # noqa: F401  (notebooks call overview.counted)
 
 #: Columns of the table of articles.
@@ -119,10 +119,7 @@ def article_table(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every article with its headline, dateline, agency, date, length and lede."""
     articles = data["articles"]
     # The day as ISO text, as the page and the CSV beside it always showed it (not "00:00:00").
-    table = articles.assign(
-        lede=articles["text"].str.split("\n\n").str[0],
-        published=articles["published"].map(published_day).astype(object),
-    )
+    table = published_days(articles.assign(lede=articles["text"].str.split("\n\n").str[0]))
     return Section(
         "Articles",
         tables={"articles": table[ARTICLE_COLUMNS]},

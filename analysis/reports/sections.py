@@ -187,6 +187,19 @@ def _dedupe(loaded: dict[str, Any], how: str, options: dict[str, Any], with_stor
         loaded["actors"] = actor_table(loaded["mentions"], loaded["articles"])
 
 
+def published_days(frame):
+    """``frame`` with its ``published`` column, if any, as ISO days (text; None when unknown).
+
+    For tables shown to a reader: a day reads ``2024-03-05``, not midnight or ``NaT``
+    (the rule of :func:`analysis.articles.published_day`).
+    """
+    from analysis.articles import published_day  # here: pandas is imported only when needed
+
+    if "published" not in frame.columns:
+        return frame
+    return frame.assign(published=frame["published"].map(published_day).astype(object))
+
+
 def counted(data: ReportData) -> Section:
     """One sentence saying whether the report counts articles or independent stories."""
     return Section("What is counted", text=data.options.get("dedupe_note", ""))
