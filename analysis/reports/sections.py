@@ -193,11 +193,15 @@ def published_days(frame):
     For tables shown to a reader: a day reads ``2024-03-05``, not midnight or ``NaT``
     (the rule of :func:`analysis.articles.published_day`).
     """
-    from analysis.articles import published_day  # here: pandas is imported only when needed
+    import pandas as pd  # here, as the module imports pandas only when needed
+
+    from analysis.articles import published_day
 
     if "published" not in frame.columns:
         return frame
-    return frame.assign(published=frame["published"].map(published_day).astype(object))
+    # A list, not Series.map: pandas would turn the None of an unknown day into NaN.
+    days = [published_day(v) for v in frame["published"]]
+    return frame.assign(published=pd.Series(days, index=frame.index, dtype=object))
 
 
 def counted(data: ReportData) -> Section:
