@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from analysis.articles import published_day
 from analysis.entities import ACTOR_COLUMNS, NAME_LABELS, _initials, _lists, _norm
 from analysis.records import ACTORS_FILE, user_list_files  # the rule of every user list
 
@@ -250,8 +251,8 @@ def actor_table(
         Rows of :func:`extract_mentions` for many articles (``article_id``, ``text``, ``label``,
         ``actor`` are used).
     articles_df : pandas.DataFrame, optional
-        The articles table; its ``published`` column (ISO date or None) gives ``first_seen`` and
-        ``last_seen``. Without it, or where no date is known, both are None.
+        The articles table; its ``published`` column (dates, or ISO text) gives ``first_seen`` and
+        ``last_seen`` as ISO days. Without it, or where no date is known, both are None.
     labels : iterable of str, optional, keyword-only
         Keep only actors with these labels (default: every name label).
     merge_surnames : bool, keyword-only
@@ -321,11 +322,14 @@ def actor_table(
     out.index.name = "actor"
     published = None
     if articles_df is not None and "published" in articles_df.columns:
-        known = articles_df.loc[
-            [isinstance(p, str) and bool(p) for p in articles_df["published"]],
-            ["article_id", "published"],
-        ]
-        published = pd.Series(known["published"].to_numpy(dtype=object), index=known["article_id"])
+        # ISO days (first_seen and last_seen are text), from timestamps or a caller's text.
+        days = [published_day(p) or None for p in articles_df["published"]]
+        known = [d is not None for d in days]
+        published = pd.Series(
+            [d for d in days if d is not None],
+            index=articles_df["article_id"][known].to_numpy(),
+            dtype=object,
+        )
     if published is not None and len(published):
         dates = df["article_id"].map(published.groupby(level=0).first()).astype(object)
         by_date = dates.groupby(df["actor"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 import re
@@ -110,6 +111,34 @@ def normalised_text(text: str) -> str:
 _COLUMN_TYPES = {
     c: "int64" if c in ("n_paragraphs", "n_words") else "string" for c in ARTICLE_COLUMNS
 }
+#: ``published`` is a timezone-naive timestamp (the day at midnight): ``datetime64[us]`` in
+#: pandas, a Parquet TIMESTAMP that R arrow and DuckDB read as one.
+_COLUMN_TYPES["published"] = "timestamp[us]"
+#: The pandas dtype of ``published``.
+PUBLISHED_DTYPE = "datetime64[us]"
+
+
+def published_timestamp(iso_day: str | None) -> pd.Timestamp | None:
+    """The ``published`` value of an ISO day (``2024-03-05``): midnight of that day, or None."""
+    if iso_day is None:
+        return None
+    return pd.Timestamp(iso_day).as_unit("us")
+
+
+def published_day(value) -> str | None:
+    """The ISO text of a ``published`` value: ``YYYY-MM-DD`` for a day; None when missing.
+
+    The loader's values are days (midnight); a timestamp with a time of day keeps it
+    (``isoformat``), and text given by a caller rather than the loader (a month such as
+    ``2010-05``) is returned as it is, so it keeps its meaning.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if pd.isna(value):  # NaN, NaT, pandas.NA
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 class _ArticleTable:
@@ -288,9 +317,9 @@ def _column_target(name: str, infos: list, lengths: list[int]):
 
     present = [(i, n) for i, n in zip(infos, lengths, strict=True) if i is not None]
     if name in _COLUMN_TYPES:
-        if all(info[2] == n for info, n in present):
+        if name != "published" and all(info[2] == n for info, n in present):
             return pa.null()  # no value at all, as a DataFrame of None always wrote it
-        return pa.int64() if _COLUMN_TYPES[name] == "int64" else pa.string()
+        return pa.type_for_alias(_COLUMN_TYPES[name])
     kinds = {"numeric" if info[1] else info[0] for info, _ in present if info[0] != pa.null()}
     if kinds and kinds <= {pa.int64(), pa.float64(), "numeric"}:
         return pa.int64() if kinds == {pa.int64()} else pa.float64()
@@ -352,7 +381,11 @@ def _to_frame(table) -> pd.DataFrame:
 def _empty_articles() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            c: pd.Series(dtype="int64" if _COLUMN_TYPES[c] == "int64" else object)
+            c: pd.Series(
+                dtype={"int64": "int64", "timestamp[us]": PUBLISHED_DTYPE}.get(
+                    _COLUMN_TYPES[c], object
+                )
+            )
             for c in ARTICLE_COLUMNS
         }
     )

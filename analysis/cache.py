@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from analysis import features, files
+from analysis.articles import published_day
 
 # --- cache ----------------------------------------------------------------------------------------
 
@@ -24,8 +25,10 @@ def article_key(article: Mapping) -> str:
     # surrogatepass: a lone surrogate (from a JSON escape) is hashed too; valid text is unchanged.
     h.update(str(article["text"]).encode("utf-8", "surrogatepass"))
     h.update(b"\x00")
-    published = article.get("published")
-    h.update(b"" if published is None or published != published else str(published).encode())
+    # The ISO day, whether ``published`` is a timestamp (the loader's) or text (a caller's, or a
+    # store written before it was a timestamp), so cached articles keep their keys.
+    published = published_day(article.get("published"))
+    h.update(b"" if published is None else published.encode())
     return h.hexdigest()
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from analysis.articles import published_day
 from analysis.topics.units import as_articles, term_lists
 
 if TYPE_CHECKING:
@@ -202,7 +203,10 @@ def group_keyness(
     """
     if column not in articles.columns:
         raise ValueError(f"no column {column!r} in articles; columns are {list(articles.columns)}")
-    values = articles[column].astype(str)
+    # Dates compare as their ISO text, so a year or month prefix selects a period.
+    values = (
+        articles[column].map(published_day) if column == "published" else articles[column]
+    ).astype(str)
     in_target = (
         values.str.startswith(str(target)) if column == "published" else values == str(target)
     )

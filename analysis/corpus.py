@@ -148,7 +148,7 @@ def load_corpus(
         One row per article (columns :data:`ARTICLE_COLUMNS`, then ``folder`` for ``.txt``
         files, metadata and ``published_raw``), sorted by ``article_id`` in natural order
         (:func:`analysis.articles.article_order`). ``article_id`` is text as given;
-        ``published`` an ISO date text (``YYYY-MM-DD``, no timezone) or None. Exact duplicates are kept and point at the first copy in ``duplicate_of``.
+        ``published`` a timezone-naive ``datetime64`` column (midnight of the day, ``NaT`` when unknown). Exact duplicates are kept and point at the first copy in ``duplicate_of``.
         Every column can be written to Parquet, JSONL and CSV (see :func:`analysis.tables.arrow_safe`).
     rejects : DataFrame
         One row per rejected input with ``source`` (file, with line or row) and ``reason``.

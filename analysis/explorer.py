@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.quotes import quotations  # who is quoted: reported speech is not a quotation
-from analysis.reports.sections import ReportData, load_report_data
+from analysis.reports.sections import ReportData, load_report_data, published_days
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,8 +83,7 @@ def outlets(data: ReportData) -> list[str]:
 def _published(articles) -> pd.Series:
     import pandas as pd
 
-    dates = pd.to_datetime(articles["published"], errors="coerce", utc=True)
-    return dates.dt.tz_localize(None)
+    return pd.to_datetime(articles["published"], errors="coerce", utc=True).dt.tz_localize(None)
 
 
 def period(data: ReportData) -> tuple[dt.date, dt.date] | None:
@@ -692,8 +691,8 @@ class Explorer:
         from pandas.api.types import is_numeric_dtype
 
         # Columns no row fills (no outlet, no dates) say nothing; text reads best left-aligned
-        # (the lab stylesheet right-aligns every cell).
-        frame = frame.dropna(axis=1, how="all")
+        # (the lab stylesheet right-aligns every cell); a date shows its day, not midnight or NaT.
+        frame = published_days(frame.dropna(axis=1, how="all"))
         text = [i for i, c in enumerate(frame.columns) if not is_numeric_dtype(frame[c].dtype)]
         # allow_html is off: every cell is shown as text, so article markup stays inert.
         display(

@@ -67,8 +67,11 @@ class _PartWriter:
     their article listed in :attr:`rejects`, so no value stops the run.
     """
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, dtypes: Mapping[str, Mapping[str, str]] | None = None):
         self.out = out
+        # Per table, the pandas dtype of a column that is all missing in a part, so an undated
+        # part (or store) still has a date column rather than Arrow's type of nothing.
+        self.dtypes = dtypes or {}
         self.rows: dict[str, list[dict]] = {}
         self.n_parts: dict[str, int] = {}
         self.rejects: list[dict] = []
@@ -81,6 +84,9 @@ class _PartWriter:
             if not rows:
                 continue
             frame = _frame(rows)
+            for name, dtype in self.dtypes.get(table, {}).items():
+                if name in frame.columns and frame[name].isna().all():
+                    frame[name] = frame[name].astype(dtype)
             sort = [
                 c for c in ("article_id", "start", "sentence", "paragraph") if c in frame.columns
             ]

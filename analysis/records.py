@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from analysis import config
-from analysis.articles import ARTICLE_COLUMNS, _blank, _text, _text_value
+from analysis.articles import ARTICLE_COLUMNS, _blank, _text, _text_value, published_timestamp
 from analysis.inputs import (
     RejectedInput,
     _check_not_binary,
@@ -202,7 +202,7 @@ def _row(
         "dateline": dl.place if dl else None,
         "dateline_text": dl.text if dl else None,
         "agency": wire.agency,
-        "published": published_date(dl, metadata_date, wire.years),
+        "published": published_timestamp(published_date(dl, metadata_date, wire.years)),
         "text": text,
         "n_paragraphs": len(wire.paragraphs) if paragraphs is None else paragraphs,
         "n_words": count_words(" ".join(wire.paragraphs)),

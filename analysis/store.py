@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config, features, files
+from analysis.articles import PUBLISHED_DTYPE
 from analysis.cache import FeatureCache, article_key, pipeline_key
 from analysis.engines import _chunks, _run_dask, _run_local
 from analysis.parts import _error_text, _is_disk_full, _PartWriter, _reject_row
@@ -249,6 +250,7 @@ def fill_feature_store(
     # and the actors file's edits, so an edited, added or removed article or edit refills it.
     state = {
         "pipeline": key,
+        "articles_format": ARTICLES_FORMAT,
         "articles_sha256": _frame_digest(articles),
         "rejects_sha256": _frame_digest(rejects),
         "actors_sha256": None if edits is None else files.digest(_edits_state(edits)),
@@ -272,6 +274,10 @@ def fill_feature_store(
 
 #: A feature store's record of what it was filled from (see :func:`fill_feature_store`).
 STATE_NAME = "filled_from.json"
+#: Version of the stored articles table's schema, part of the state: a store written by an
+#: earlier version (``published`` as ISO text before version 2) is refilled, never misread.
+#: The per-article cache keys on the ISO day, so a refill reads every article from the cache.
+ARTICLES_FORMAT = 2
 
 
 def _edits_state(edits) -> dict:
@@ -481,7 +487,7 @@ def extract_corpus(
     start = time.perf_counter()
     rows_iter, total = _article_rows(articles)
     writer = _PartWriter(tmp)
-    article_parts = _PartWriter(tmp)
+    article_parts = _PartWriter(tmp, dtypes={"articles": {"published": PUBLISHED_DTYPE}})
     errors: list[dict] = []
     kwargs = {
         "model": model,

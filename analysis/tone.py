@@ -207,7 +207,7 @@ def tone_over_time(
     tone_df : pandas.DataFrame
         The ``tone`` table.
     articles : pandas.DataFrame
-        The articles table (``article_id``, ``published`` as ISO dates or None).
+        The articles table (``article_id``, ``published`` as dates or ISO text).
     freq : str, default "D"
         pandas period alias: "D", "W", "M" (months) or "Y".
     by : str, optional

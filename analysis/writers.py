@@ -77,13 +77,31 @@ def _json_default(value):
     return str(value)
 
 
+def _published_as_text(schema):
+    """A function writing a row's ``published`` timestamp as its ISO day, as text files always had it."""
+    import pyarrow as pa
+
+    # Imported here: analysis.articles imports this module.
+    from analysis.articles import published_day
+
+    if "published" not in schema.names or not pa.types.is_timestamp(schema.field("published").type):
+        return lambda row: row  # any other column named so is written as it is
+
+    def convert(row: dict) -> dict:
+        row["published"] = published_day(row["published"])
+        return row
+
+    return convert
+
+
 def write_jsonl(schema, slices: Iterable, fh) -> None:
     import pyarrow as pa
 
     floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+    published = _published_as_text(schema)
     for part in slices:
         lines = []
-        for row in part.to_pylist():
+        for row in map(published, part.to_pylist()):
             for name in floats:  # JSON has no NaN or infinity
                 value = row[name]
                 if value is not None and not math.isfinite(value):
@@ -110,6 +128,7 @@ def _write_csv(schema, slices: Iterable, fh) -> None:
         (quoted if bare_cr else minimal).writerow(values)
 
     write(schema.names)
+    published = _published_as_text(schema)
     for part in slices:
-        for row in part.to_pylist():
+        for row in map(published, part.to_pylist()):
             write([_csv_cell(v) for v in row.values()])

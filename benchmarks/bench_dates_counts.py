@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    from analysis.articles import published_day
     from analysis.corpus import load_corpus
     from analysis.dates import extract_dates
     from analysis.nlp import load_nlp, parse
@@ -136,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             misses["captured"].append((row, want["gold"]["min_captured"], captured, counts))
     meta_hits = sum(date_hit(row, d) for (row, _, _), d in zip(results, meta_dates, strict=True))
-    with_day = [i for i, (row, _, _) in enumerate(results) if isinstance(row["published"], str)]
+    with_day = [i for i, (row, _, _) in enumerate(results) if published_day(row["published"])]
     day_hits = sum(date_hit(results[i][0], results[i][1]) for i in with_day)
-    n_meta_day = sum(isinstance(meta_published.get(row["article_id"]), str) for row in rows)
+    n_meta_day = sum(bool(published_day(meta_published.get(row["article_id"]))) for row in rows)
 
     if args.show_errors:
         keep = ("text", "resolved", "resolution", "kind", "number", "negated", "trigger")
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             for row, want, got, found in items[: args.show_errors]:
                 print(
                     f"--- {what} miss {row['article_id']} gold={want} got={got} "
-                    f"published={row['published']}"
+                    f"published={published_day(row['published'])}"
                 )
                 print("   ", row["text"].replace("\u2028", " | ")[:700])
                 for item in found:

@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from analysis.articles import published_day
 from analysis.corpus import load_corpus
 from analysis.nlp import load_nlp, parse
 
@@ -41,7 +42,7 @@ def isaf_dateline_accuracy(path: Path, tmp: Path) -> tuple[int, int]:
     articles, _ = load_corpus(feed)
     published = dict(zip(articles["article_id"], articles["published"], strict=True))
     full = [r for r in rows if r.get("date") and len(r["date"]) == 10]
-    hits = sum(published.get(r["id"]) == r["date"] for r in full)
+    hits = sum(published_day(published.get(r["id"])) == r["date"] for r in full)
     return hits, len(full)
 
 

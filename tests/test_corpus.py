@@ -140,7 +140,7 @@ def test_published_date(tmp_path, text, published, metadata_date):
     path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
     articles, _ = load_corpus(path)
     got = articles.loc[0, "published"]
-    assert (pd.isna(got) and published is None) or got == published
+    assert (pd.isna(got) and published is None) or got == pd.Timestamp(published)
 
 
 def test_press_release_header_before_dateline():
@@ -286,7 +286,7 @@ def test_mixed_folder(messy_folder):
     assert by_id.loc["wire/bom16", "agency"] == "AFP"
     assert by_id.loc["wire/bom16", "dateline"] == "LONDON"
     assert by_id.loc["007", "headline"] == "T"
-    assert by_id.loc["007", "published"] == "2011-09-26"
+    assert by_id.loc["007", "published"] == pd.Timestamp("2011-09-26")
     assert by_id.loc["1_1", "outlet"] == "Dawn"
     assert by_id.loc["7", "lang"] == "en"  # metadata passes through
     assert by_id.loc["p1", "headline"] == "PQ"
@@ -323,7 +323,7 @@ def test_column_options(tmp_path):
     assert articles.loc[0, ["article_id", "text", "published"]].tolist() == [
         "A-1",
         "Body one.",
-        "2011-09-26",
+        pd.Timestamp("2011-09-26"),
     ]
     _, rejects = load_corpus(path, text_column="nope")
     assert "no column 'nope' (text_column)" in rejects.loc[0, "reason"]
@@ -851,12 +851,18 @@ def _values(column) -> list:
     return [None if pd.isna(v) else v for v in column]
 
 
+def _days(column) -> list:
+    """A ``published`` column (checked to be datetime64) as ISO days, missing ones as None."""
+    assert column.dtype == "datetime64[us]"
+    return [None if pd.isna(v) else v.date().isoformat() for v in column]
+
+
 def test_sub_folder_is_a_column_and_metadata_csv_describes_the_files():
     articles, rejects = load_corpus(FOLDER_META)
     assert list(articles["article_id"]) == ["politics/001", "politics/144", "sport/13869", "top"]
     by_id = articles.set_index("article_id")
     assert _values(by_id["folder"]) == ["politics", "politics", "sport", None]
-    assert _values(by_id["published"]) == ["2024-03-05", "2024-03-08", "2024-03-09", None]
+    assert _days(by_id["published"]) == ["2024-03-05", "2024-03-08", "2024-03-09", None]
     assert _values(by_id["published_raw"]) == ["2024-03-05", "2024-03-08", "2024-03-09", None]
     assert _values(by_id["outlet"]) == ["Daily Post", "Evening News", None, None]
     assert _values(by_id["section"]) == ["local", "national", "sport", None]
@@ -884,7 +890,7 @@ def test_metadata_csv_date_column_option(tmp_path):
     (tmp_path / "metadata.csv").write_text("file,when,date\na.txt,2020-01-02,1999-12-31\n")
     articles, rejects = load_corpus(tmp_path, date_column="when")
     assert rejects.empty
-    assert articles.loc[0, "published"] == "2020-01-02"
+    assert articles.loc[0, "published"] == pd.Timestamp("2020-01-02")
     assert articles.loc[0, "date"] == "1999-12-31"  # the unused date column passes through
 
 
@@ -892,7 +898,7 @@ def test_bad_metadata_csv_row_is_rejected_with_its_line_and_the_files_load():
     folder = FIXTURES / "folder_meta_bad"
     articles, rejects = load_corpus(folder)
     assert articles["article_id"].tolist() == ["a", "b"]
-    assert _values(articles["published"]) == ["2024-03-05", None]
+    assert _days(articles["published"]) == ["2024-03-05", None]
     assert rejects["source"].tolist() == [f"{display_path(folder / 'metadata.csv')}:3"]
     assert "row 3 (line 3): unreadable CSV" in rejects.loc[0, "reason"]
 
@@ -911,7 +917,7 @@ def test_metadata_csv_naming_a_file_twice(tmp_path):
     (tmp_path / "a.txt").write_text("Headline\n\nBody of the story.", encoding="utf-8")
     (tmp_path / "metadata.csv").write_text("file,date\na.txt,2020-01-02\na.txt,2021-05-06\n")
     articles, rejects = load_corpus(tmp_path)
-    assert articles.loc[0, "published"] == "2020-01-02"
+    assert articles.loc[0, "published"] == pd.Timestamp("2020-01-02")
     assert rejects["source"].tolist() == [f"{display_path(tmp_path / 'metadata.csv')}:3"]
     assert "already described in row 2" in rejects.loc[0, "reason"]
 

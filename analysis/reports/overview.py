@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from analysis.articles import published_day
 from analysis.reports.notebook import escape_markdown
-from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import ReportData, Section, load_report_data, published_days
 from analysis.reports.sections import counted  # noqa: F401  (notebooks call overview.counted)
 
 #: Columns of the table of articles.
@@ -94,7 +95,8 @@ def agencies(data: ReportData, *, top_n: int = 15) -> Section:
 
 
 def _dated(data: ReportData):
-    return data["articles"]["published"].dropna().astype(str).sort_values()
+    # ISO days, so the range and the months (``str[:7]``) read as text.
+    return data["articles"]["published"].map(published_day).dropna().sort_values()
 
 
 def dates(data: ReportData) -> Section:
@@ -116,7 +118,8 @@ def dates(data: ReportData) -> Section:
 def article_table(data: ReportData, *, max_rows: int = 1000) -> Section:
     """Every article with its headline, dateline, agency, date, length and lede."""
     articles = data["articles"]
-    table = articles.assign(lede=articles["text"].str.split("\n\n").str[0])
+    # The day as ISO text, as the page and the CSV beside it always showed it (not "00:00:00").
+    table = published_days(articles.assign(lede=articles["text"].str.split("\n\n").str[0]))
     return Section(
         "Articles",
         tables={"articles": table[ARTICLE_COLUMNS]},

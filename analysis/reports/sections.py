@@ -187,6 +187,23 @@ def _dedupe(loaded: dict[str, Any], how: str, options: dict[str, Any], with_stor
         loaded["actors"] = actor_table(loaded["mentions"], loaded["articles"])
 
 
+def published_days(frame):
+    """``frame`` with its ``published`` column, if any, as ISO days (text; None when unknown).
+
+    For tables shown to a reader: a day reads ``2024-03-05``, not midnight or ``NaT``
+    (the rule of :func:`analysis.articles.published_day`).
+    """
+    import pandas as pd  # here, as the module imports pandas only when needed
+
+    from analysis.articles import published_day
+
+    if "published" not in frame.columns:
+        return frame
+    # A list, not Series.map: pandas would turn the None of an unknown day into NaN.
+    days = [published_day(v) for v in frame["published"]]
+    return frame.assign(published=pd.Series(days, index=frame.index, dtype=object))
+
+
 def counted(data: ReportData) -> Section:
     """One sentence saying whether the report counts articles or independent stories."""
     return Section("What is counted", text=data.options.get("dedupe_note", ""))
