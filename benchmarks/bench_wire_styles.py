@@ -8,6 +8,7 @@ have an empty ``text`` and the loader rejects them), as JSONL with their own fie
 - ``agency_actor_mentions``: mentions whose actor is named after the agency ("Reuter",
   "REUTERS"), and the articles holding one (target 0); ``signoff_actor_mentions``: those on
   the story's last line (the sign-off), apart from "told Reuters" in running text;
+  ``agency_mentions_without_actor``: mentions of the agency kept with no actor (for reference);
 - ``dlrs_money``: of the amounts written in dollars in wire style (a number, an optional scale
   "mln"/"bln"/"million"/"billion", an optional word such as "Canadian", then "dlr"/"dlrs";
   found here by a regex on the text, independent of the code measured), the share whose number
@@ -79,10 +80,13 @@ def figures(out: Path) -> dict:
     numbers = pd.read_parquet(out / "numbers.parquet")
     n = len(articles)
     reuters = int((articles["agency"] == "Reuters").sum())
-    named = mentions[
-        mentions["actor"].fillna("").str.lower().str.rstrip(".").isin(_AGENCY_FORMS)
-        | mentions["text"].str.lower().str.rstrip(".").isin(_AGENCY_FORMS)
-    ]
+    # A mention of the agency in running text ("told Reuters") stays in the mentions table
+    # with no actor; what must not happen is an actor named after the agency.
+    agency_text = mentions["text"].str.lower().str.rstrip(".").isin(_AGENCY_FORMS)
+    named_actor = mentions["actor"].fillna("").str.lower().str.rstrip(".").isin(_AGENCY_FORMS)
+    has_actor = mentions["actor"].notna()
+    named = mentions[named_actor | (agency_text & has_actor)]
+    without_actor = int((agency_text & ~has_actor).sum())
     # On the story's last line: the sign-off ("Reuter"), not "told Reuters" in running text.
     texts = dict(zip(articles["article_id"].astype(str), articles["text"], strict=True))
     last_line = [
@@ -104,6 +108,7 @@ def figures(out: Path) -> dict:
         "agency_reuters": reuters / n if n else float("nan"),
         "agency_actor_mentions": len(named),
         "agency_actor_articles": named["article_id"].nunique(),
+        "agency_mentions_without_actor": without_actor,
         "signoff_actor_mentions": sum(last_line),
         "dlrs_amounts": total,
         "dlrs_money": hit / total if total else float("nan"),
@@ -136,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         "agency_reuters": ">= 0.95",
         "agency_actor_mentions": "0",
         "agency_actor_articles": "0",
+        "agency_mentions_without_actor": "",
         "signoff_actor_mentions": "0",
         "dlrs_amounts": "",
         "dlrs_money": ">= 0.95",
