@@ -30,12 +30,17 @@ def _sentence_index(sentences: pd.DataFrame) -> dict[str, tuple]:
     sents = sentences[["article_id", "sentence", "start", "text"]].sort_values(
         ["article_id", "start"], kind="stable"
     )
-    for article_id, group in sents.groupby("article_id", sort=False):
-        index[article_id] = (
-            group["start"].to_numpy(dtype=np.int64),
-            group["sentence"].to_numpy(),
-            group["text"].astype(object).to_numpy(),
-        )
+    # One pass over sorted arrays: iterating a pandas groupby cost a third of a second per
+    # call on 300 articles, and a report calls this once per ledger table.
+    ids = sents["article_id"].to_numpy(dtype=object)
+    starts = sents["start"].to_numpy(dtype=np.int64)
+    numbers = sents["sentence"].to_numpy()
+    texts = sents["text"].astype(object).to_numpy()
+    # Equal ids are contiguous after the stable sort; an article starts where the id changes.
+    cuts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), len(ids)]
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=False):
+        if lo < hi and not pd.isna(ids[lo]):  # groupby left missing ids out
+            index[ids[lo]] = (starts[lo:hi], numbers[lo:hi], texts[lo:hi])
     return index
 
 
