@@ -11,6 +11,7 @@ can change without touching the notebook.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
@@ -256,24 +257,20 @@ def kept_table(name: str, inputs: Mapping[str, Any], compute: Callable[[], Any])
     return table
 
 
+@functools.cache
 def _code_fingerprint() -> dict:
+    """The package's files (code and models) and the versions of the libraries that score."""
     from importlib import metadata
 
-    global _CODE
-    if _CODE is None:
-        from analysis.reports.registry import package_fingerprint
+    from analysis.reports.registry import package_fingerprint
 
-        versions = {}
-        for dist in ("onnxruntime", "tokenizers", "numpy", "pandas", "pyarrow", "scikit-learn"):
-            try:
-                versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                versions[dist] = None
-        _CODE = {"package": package_fingerprint(), "versions": versions}
-    return _CODE
-
-
-_CODE: dict | None = None
+    versions = {}
+    for dist in ("onnxruntime", "tokenizers", "numpy", "pandas", "pyarrow", "scikit-learn"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"package": package_fingerprint(), "versions": versions}
 
 
 def _content(value: Any) -> Any:
