@@ -123,3 +123,32 @@ def test_pair_sentences_points_at_the_first_sentence_naming_both():
     assert out["sentence"].iat[0] == 3
     assert out["sentence_text"].iat[0] == "Kayani met Fox."
     assert out["sentence"].iloc[1:].isna().all()
+
+
+def test_with_sentence_keeps_articles_apart_when_sentences_are_interleaved():
+    # Sentence rows of two articles, interleaved and out of order: each row is found in its
+    # own article's sentences, in offset order.
+    sentences = pd.DataFrame(
+        {
+            "article_id": ["b", "a", "b", "a", "c"],
+            "sentence": [1, 1, 0, 0, 0],
+            "start": [30, 20, 0, 0, 0],
+            "text": ["B one.", "A one.", "B zero.", "A zero.", "C zero."],
+        }
+    )
+    table = pd.DataFrame(
+        {
+            "article_id": ["a", "b", "b", "a", "z"],
+            "start": [25, 5, 35, 5, 1],
+            "end": [28, 35, 40, 25, 2],
+        }
+    )
+    out = with_sentence(table, sentences)
+    assert out["sentence"].tolist() == [1, 0, 1, 0, pd.NA]
+    assert out["sentence_text"].tolist() == [
+        "A one.",
+        "B zero. B one.",
+        "B one.",
+        "A zero. A one.",
+        None,
+    ]

@@ -697,3 +697,50 @@ def test_check_set_is_balanced_and_mostly_read_right():
     }
     assert set(KNOWN_MISSES) <= {row["sentence"] for row in CHECK_SET}
     assert len(KNOWN_MISSES) <= 4
+
+
+def test_actor_voice_places_each_mention_in_its_own_article_and_first_sentence():
+    # Two articles with the same offsets: a mention counts in a sentence of its own article.
+    # Sentences 0 and 1 of "b" overlap; a mention inside both counts once, in the first.
+    # Kayani's mention inside Musharraf's quote is spoken of; inside his own quote it is not.
+    # A second mention in the same sentence counts the sentence once; a mention outside every
+    # sentence counts nowhere.
+    sentiment = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "b"],
+            "sentence": [0, 1, 0, 1],
+            "compound": [-0.8, 0.6, 0.4, -0.2],
+            "positive": 0.0,
+            "negative": 0.0,
+            "neutral": 1.0,
+            "voice": ["narrator", "speaker", "narrator", "narrator"],
+            "start": [0, 50, 0, 20],
+            "end": [49, 99, 40, 60],
+            "n_words": [10, 30, 10, 10],
+        }
+    )
+    mentions = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "a", "b", "b", "b"],
+            "start": [5, 60, 70, 25, 30, 500],
+            "end": [10, 65, 75, 30, 35, 505],
+            "actor": ["Kayani", "Kayani", "Musharraf", "Musharraf", "Musharraf", "Kayani"],
+        }
+    )
+    quotes = pd.DataFrame(
+        {
+            "article_id": ["a", "b"],
+            "start": [50, 0],
+            "end": [99, 40],
+            "quote": ["Kayani will decide.", "Musharraf spoke."],
+            "speaker": ["Musharraf", "Kayani"],
+        }
+    )
+    out = actor_voice(sentiment, mentions, quotes, scorer=RULES).set_index("actor")
+    # Kayani: a/0 (-0.8, 10 words) and a/1 (0.6, 30 words), weighted mean 0.25.
+    assert out.loc["Kayani", "n_spoken_of"] == 2
+    assert out.loc["Kayani", "spoken_of"] == pytest.approx((-0.8 * 10 + 0.6 * 30) / 40)
+    # Musharraf: only b/0 (his mention in a/1 lies in his own quote; b/0 is not his quote).
+    assert out.loc["Musharraf", "n_spoken_of"] == 1
+    assert out.loc["Musharraf", "spoken_of"] == pytest.approx(0.4)
+    assert out.loc["Musharraf", "n_quotes"] == 1

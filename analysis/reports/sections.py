@@ -11,6 +11,7 @@ can change without touching the notebook.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
@@ -221,3 +222,85 @@ def headline(summary: Mapping[str, Any]) -> Section:
 
     figures = pd.DataFrame(headline_figures(summary), columns=["figure", "value"])
     return Section("Summary", tables={"headline": figures})
+
+
+#: Folder under the cache directory of the tables :func:`kept_table` keeps.
+KEPT_TABLES_DIR = "report-tables"
+
+
+def kept_table(name: str, inputs: Mapping[str, Any], compute: Callable[[], Any]):
+    """Return ``compute()``, kept on disk by the content of its ``inputs`` for later runs.
+
+    For the tables a report scores with a learned model (every quotation's sentiment, every
+    stance toward a target): the ONNX models run once per text, most of the sentiment report's
+    time, and their scores are not in the feature store. The table is kept as Parquet in
+    ``<cache>/report-tables/`` under a key of ``name``, the package's code and models
+    (:func:`~analysis.reports.registry.package_fingerprint`), the versions of the libraries
+    that run them, and the content of every input frame; any change computes it afresh. A
+    cache that cannot be read or written costs time, never results.
+
+    Parameters
+    ----------
+    name : str
+        What the table is (part of the file name).
+    inputs : mapping of str to pandas.DataFrame or JSON-like
+        Everything ``compute`` reads.
+    compute : callable
+        Returns the table (a DataFrame that Parquet keeps as it is).
+    """
+    import pandas as pd
+
+    from analysis import config, files
+
+    key = files.digest(
+        {
+            "table": name,
+            "code": _code_fingerprint(),
+            "inputs": {k: _content(v) for k, v in inputs.items()},
+        }
+    )
+    path = config.CACHE_DIR / KEPT_TABLES_DIR / f"{name}-{key[:24]}.parquet"
+    if path.is_file():
+        try:
+            return pd.read_parquet(path)
+        except Exception:  # damaged or half-copied: compute it again below
+            pass
+    table = compute()
+    try:
+        with files.atomic_path(path) as tmp:
+            table.to_parquet(tmp)
+    except OSError:
+        pass
+    return table
+
+
+@functools.cache
+def _code_fingerprint() -> dict:
+    """The package's files (code and models) and the versions of the libraries that score."""
+    from importlib import metadata
+
+    from analysis.reports.registry import package_fingerprint
+
+    versions = {}
+    for dist in ("onnxruntime", "tokenizers", "numpy", "pandas", "pyarrow", "scikit-learn"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"package": package_fingerprint(), "versions": versions}
+
+
+def _content(value: Any) -> Any:
+    """A JSON-like stand-in for ``value``: a frame by its columns, dtypes and row hashes."""
+    import hashlib
+
+    import pandas as pd
+
+    if not isinstance(value, pd.DataFrame):
+        return value
+    rows = pd.util.hash_pandas_object(value, index=False).to_numpy()
+    return {
+        "columns": [str(c) for c in value.columns],
+        "dtypes": [str(t) for t in value.dtypes],
+        "rows": hashlib.sha256(rows.tobytes()).hexdigest(),
+    }

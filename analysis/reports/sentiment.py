@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import markdown_code
-from analysis.reports.sections import ReportData, Section, load_report_data
+from analysis.reports.sections import ReportData, Section, kept_table, load_report_data
 from analysis.reports.sections import counted  # noqa: F401  (notebooks call sentiment.counted)
 
 #: The feature-store tables the report reads.
@@ -81,10 +81,14 @@ def _by_voice(data: ReportData):
 def _actor_voice(data: ReportData):
     from analysis.sentiment import actor_voice
 
+    # Scores every quotation with the learned model: kept on disk for later runs.
+    inputs = {key: data[key] for key in ("sentiment", "mentions", "quotes")}
     return data.derived(
         "actor_voice",
-        lambda: actor_voice(
-            data["sentiment"], data["mentions"], data["quotes"], scorer=_scorer(data)
+        lambda: kept_table(
+            "actor_voice",
+            inputs,
+            lambda: actor_voice(*inputs.values(), scorer=_scorer(data)),
         ),
     )
 
@@ -92,8 +96,15 @@ def _actor_voice(data: ReportData):
 def _stances(data: ReportData):
     from analysis.target import stance_table
 
+    # Runs the target-sentiment model once per mention in a quotation: kept on disk too.
+    inputs = {
+        "quotes": data["quotes"],
+        "mentions": data["mentions"],
+        "articles": data["articles"][["article_id", "text"]],
+    }
     return data.derived(
-        "stances", lambda: stance_table(data["quotes"], data["mentions"], data["articles"])
+        "stances",
+        lambda: kept_table("stances", inputs, lambda: stance_table(*inputs.values())),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from analysis.quotes import quotations
@@ -178,6 +179,62 @@ def voice_summary(sentiment_df: pd.DataFrame) -> pd.DataFrame:
     return aggregate(sentiment_df, by="voice")
 
 
+def _spoken_of_hits(
+    mentions: pd.DataFrame, sent: pd.DataFrame, quotes_df: pd.DataFrame | None
+) -> pd.DataFrame:
+    """``actor``, ``article_id``, ``sentence`` of each mention outside its actor's own quotes.
+
+    A mention counts in the first sentence (in ``sent`` order) whose span holds it; mentions
+    keep their order and repeats are dropped. Done with joins on ``article_id`` rather than a
+    loop over mentions, which filtered the article's sentences once per mention (most of the
+    sentiment report's time).
+    """
+    m = pd.DataFrame(
+        {
+            "article_id": mentions["article_id"].to_numpy(),
+            "actor": mentions["actor"].to_numpy(),
+            "m_start": mentions["start"].to_numpy(),
+            "m_end": mentions["end"].to_numpy(),
+            "m_row": np.arange(len(mentions)),
+        }
+    )
+    if quotes_df is not None and len(quotes_df):
+        q = quotes_df.dropna(subset=["speaker"])
+        own = m.merge(
+            pd.DataFrame(
+                {
+                    "article_id": q["article_id"].to_numpy(),
+                    "actor": q["speaker"].to_numpy(),
+                    "q_start": q["start"].astype("int64").to_numpy(),
+                    "q_end": q["end"].astype("int64").to_numpy(),
+                }
+            ),
+            on=["article_id", "actor"],
+        )
+        inside = own["m_row"][(own["q_start"] <= own["m_start"]) & (own["m_end"] <= own["q_end"])]
+        m = m[~m["m_row"].isin(inside)]
+    s = pd.DataFrame(
+        {
+            "article_id": sent["article_id"].to_numpy(),
+            "sentence": sent["sentence"].to_numpy(),
+            "s_start": sent["start"].to_numpy(),
+            "s_end": sent["end"].to_numpy(),
+            "s_row": np.arange(len(sent)),
+        }
+    )
+    pairs = m.merge(s, on="article_id")
+    pairs = pairs[(pairs["s_start"] <= pairs["m_start"]) & (pairs["s_end"] >= pairs["m_end"])]
+    first = pairs.sort_values(["m_row", "s_row"], kind="stable").drop_duplicates("m_row")
+    hits = pd.DataFrame(
+        {
+            "actor": first["actor"].to_numpy(),
+            "article_id": first["article_id"].to_numpy(),
+            "sentence": first["sentence"].astype("int64").to_numpy(),
+        }
+    )
+    return hits.drop_duplicates().reset_index(drop=True)
+
+
 def actor_voice(
     sentiment_df: pd.DataFrame,
     mentions_df: pd.DataFrame,
@@ -227,24 +284,8 @@ def actor_voice(
     spoken = pd.DataFrame(columns=["actor", "n_spoken_of", "spoken_of"])
     mentions = mentions_df.dropna(subset=["actor"]) if len(mentions_df) else mentions_df
     if len(mentions) and len(sent):
-        own = {}
-        if quotes_df is not None and len(quotes_df):
-            for q in quotes_df.dropna(subset=["speaker"]).itertuples(index=False):
-                own.setdefault((q.article_id, q.speaker), []).append((int(q.start), int(q.end)))
-        hits = []
-        by_art = {k: g for k, g in sent.groupby("article_id", sort=False)}
-        for m in mentions.itertuples(index=False):
-            spans = own.get((m.article_id, m.actor), ())
-            if any(s <= m.start and m.end <= e for s, e in spans):
-                continue
-            rows = by_art.get(m.article_id)
-            if rows is None:
-                continue
-            hit = rows[(rows["start"] <= m.start) & (rows["end"] >= m.end)]
-            if len(hit):
-                hits.append((m.actor, m.article_id, int(hit["sentence"].iloc[0])))
-        if hits:
-            h = pd.DataFrame(hits, columns=["actor", "article_id", "sentence"]).drop_duplicates()
+        h = _spoken_of_hits(mentions, sent, quotes_df)
+        if len(h):
             h = h.merge(sent, on=["article_id", "sentence"], how="left")
             agg = aggregate(h, by="actor")
             spoken = agg.rename(columns={"compound": "spoken_of", "n_sentences": "n_spoken_of"})[
