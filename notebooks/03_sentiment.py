@@ -64,7 +64,7 @@ show(sentiment.tone_over_time(data, freq=time_freq, outlet_column=outlet_column,
 # %% [markdown]
 # ## The most negative and the most positive sentences
 #
-# Sentence scores run from -1 to +1 and are calibrated to how readers rated editorial sentences (the NYT ratings of the VADER study): beyond ±0.05 a sentence counts as negative or positive, and plainly worded sentences fall around ±0.1 to ±0.4 rather than at the extremes. *voice* says whether the sentence is the narrator's or lies inside a quotation.
+# Sentence scores run from -1 to +1 and follow how readers rated editorial sentences (the NYT ratings of the VADER study), stretched so that clearly worded sentences reach near the ends: beyond ±0.05 a sentence counts as negative or positive, and a sentence with no sentiment word that the model also finds flat scores exactly 0. *voice* says whether the sentence is the narrator's or lies inside a quotation.
 
 # %%
 show(sentiment.extremes(data, top_n=top_n))
