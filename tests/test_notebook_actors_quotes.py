@@ -116,6 +116,14 @@ def test_summary_speakers_and_actors(report):
 
 @pytest.mark.slow
 @pytest.mark.notebook
+def test_who_is_quoted_counts_quotations_not_non_answers(report):
+    # The seed's quotes table also holds a non-answer ("refused to elaborate further").
+    _, page = report
+    assert "<strong>12</strong> quotations (" in page
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
 @pytest.mark.parametrize(
     "text",
     [

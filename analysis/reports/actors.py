@@ -132,13 +132,15 @@ def co_mentioned(data: ReportData, *, unit: str = "sentence", top_n: int = 15) -
 
 def quoted(data: ReportData, *, top_n: int = 15) -> Section:
     """Share of voice: quotations and quoted words per speaker, with a bar chart."""
+    from analysis.quotes import quotations
     from analysis.reports.charts import share_of_voice_chart
 
     voice = _voice(data)
     n_words = int(voice["n_words"].sum()) if len(voice) else 0
+    n_quotations = len(quotations(data["quotes"]))  # not the reported speech or non-answers
     return Section(
         "Who is quoted",
-        text=f"**{len(data['quotes']):,}** quotations ({n_words:,} quoted "
+        text=f"**{n_quotations:,}** quotations ({n_words:,} quoted "
         f"words) from **{len(voice):,}** speakers.",
         tables={"share_of_voice": voice.head(top_n).round({"quote_share": 3, "word_share": 3})},
         figures={"share_of_voice": share_of_voice_chart(voice, top_n=top_n)},
