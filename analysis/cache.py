@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
-from analysis import features, files
+from analysis import config, features, files
 from analysis.articles import published_day
 
 # --- cache ----------------------------------------------------------------------------------------
@@ -43,6 +43,8 @@ def pipeline_key(model: str | None = None, tables: tuple[str, ...] | None = None
     (:func:`analysis.wire.parse_wire`). Editing anything else (a command, a report, a
     corpus-level analysis) keeps every cached article.
     """
+    if model is None and tables is None and (given := os.environ.get(config.PIPELINE_KEY_ENV)):
+        return given  # the report runner's, computed from the same code a moment before
     from analysis import __version__
     from analysis.nlp import model_name, model_version, normalise_for_parse
     from analysis.store import _parse_each

@@ -84,6 +84,10 @@ PROGRESS_MIN_ITEMS = 200
 REPORT_KERNEL_NAME = "news-analysis"
 REPORT_JUPYTER_DIR = CACHE_DIR / "jupyter"
 REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"
+#: Set by the report runner for its notebooks: the default pipeline key it computed before the
+#: notebooks ran (:func:`analysis.cache.pipeline_key`), so no kernel walks the extractors' code
+#: again (3-5 s each). Not a user setting.
+PIPELINE_KEY_ENV = "NEWS_ANALYSIS_PIPELINE_KEY"
 
 #: Target-sentiment model (int8 ONNX, tokenizer, meta.json) built by scripts/train_target_sentiment.py.
 TARGET_SENTIMENT_MODEL_DIR = MODELS_DIR / "target_sentiment"

@@ -1814,3 +1814,42 @@ def test_topics_report_leaves_the_stop_words_out(tmp_path, seed_path):
     (corpus / "stopwords.txt").unlink()
     plain = topics.load(corpus, workers=1)
     assert "pakistan" in topics.fit(plain, n_topics="2").vocabulary_
+
+
+def test_the_runner_hands_its_pipeline_key_to_the_kernels(monkeypatch):
+    # A kernel reading the store would otherwise walk every extractor's code again (3-5 s).
+    from analysis import cache
+
+    cache.pipeline_key.cache_clear()
+    monkeypatch.setenv(config.PIPELINE_KEY_ENV, "0123456789abcdef")
+
+    def walked(*args, **kwargs):
+        raise AssertionError("the code was walked although the runner gave the key")
+
+    monkeypatch.setattr(cache.features, "code_key", walked)
+    try:
+        assert cache.pipeline_key() == "0123456789abcdef"
+        with pytest.raises(AssertionError, match="walked"):  # another table set: its own key
+            cache.pipeline_key(None, ("dates",))
+    finally:
+        cache.pipeline_key.cache_clear()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_kernels_get_the_same_pipeline_key_the_runner_computed(tmp_path):
+    import os
+
+    from analysis.cache import pipeline_key
+
+    nbs = tmp_path / "nbs"
+    make_notebook(
+        nbs / "01_key.ipynb",
+        "n = 1",
+        "import os\nfrom analysis.reports import write_summary\n"
+        f"write_summary({{'key': os.environ.get({config.PIPELINE_KEY_ENV!r})}})",
+    )
+    assert config.PIPELINE_KEY_ENV not in os.environ
+    result = reports.run_reports([config.SEEDS_DIR], tmp_path / "out", notebooks_dir=nbs)
+    summary = json.loads((result.out / "01_key.summary.json").read_text(encoding="utf-8"))
+    assert summary["key"] == pipeline_key()

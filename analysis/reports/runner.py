@@ -415,6 +415,8 @@ def _reuse(nb: ReportNotebook, prior: Mapping[str, Any], out_dir: Path, tmp: Pat
 def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
+    from analysis.cache import pipeline_key
+
     out_nb, out_html = tmp / f"{nb.name}.ipynb", tmp / f"{nb.name}.html"
     summary_path = tmp / f"{nb.name}{SUMMARY_SUFFIX}"
     started, t0 = _now(), time.perf_counter()
@@ -431,6 +433,7 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> 
         config.REPORT_SUMMARY_ENV: str(summary_path),
         "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
         config.HOME_ENV: str(config.PROJECT_DIR),
+        config.PIPELINE_KEY_ENV: pipeline_key(),
     }
     with _environ(**env):
         try:
