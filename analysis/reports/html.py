@@ -132,7 +132,10 @@ _NAV_STYLE = (
     "nav.news-nav ol { columns: 2; margin: .3rem 0 0 0; } "
     "nav.news-nav a { text-decoration: none; } "
     ".news-table-note { font-size: .9em; color: #555; } "
-    "table.dataTable td.news-long { min-width: 28em; white-space: normal; }</style>"
+    "table.dataTable td.news-long { min-width: 28em; white-space: normal; } "
+    # A column's filter box follows the column's width instead of setting it (its default
+    # size made every short column 20 characters wide and pushed the text off the page).
+    "table.dataTable tfoot input { width: 100%; min-width: 3em; box-sizing: border-box; }</style>"
 )
 
 
