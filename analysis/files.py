@@ -49,6 +49,21 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def frame_digest(frame: Any) -> str:
+    """sha256 (hex) of a pandas DataFrame: its column names and every cell as text, in order.
+
+    The index is left out; cells are compared as their text, so a column of lists or dicts
+    (which pandas cannot hash) digests too.
+    """
+    import pandas as pd
+
+    head = json.dumps(list(map(str, frame.columns))).encode()
+    if frame.empty:
+        return hashlib.sha256(head).hexdigest()
+    hashed = pd.util.hash_pandas_object(frame.astype("object").astype(str), index=False)
+    return hashlib.sha256(head + hashed.to_numpy().tobytes()).hexdigest()
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     """sha256 (hex) of a file's bytes, read in blocks."""
     h = hashlib.sha256()

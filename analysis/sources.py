@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from analysis.lexicon import read_word_list
 from analysis.quotes import QUOTATION_KINDS
 
 if TYPE_CHECKING:
@@ -22,41 +23,13 @@ FORMS = ("quotation", "mixed", "reported", NON_ANSWER)
 #: expert, an organisation (or a place speaking as one), a document, an anonymous person.
 ROLES = ("person", "official", "expert", "organisation", "document", "anonymous", "unknown")
 
-# Word lists of this module; analysis/lexicon.py becomes their home when it lands.
+# Word lists under analysis/resources/ (read with the one reader, analysis.lexicon).
 #: Words that make a named person an official (office, rank, government or party function).
-OFFICIAL_WORDS = frozenset(
-    """
-    president vice-president minister premier chancellor secretary senator sen. sen congressman
-    congresswoman representative rep. rep lawmaker legislator mp governor gov. gov mayor
-    ambassador envoy diplomat consul spokesman spokeswoman spokesperson press official officer
-    general gen. admiral adm. colonel col. commander lieutenant captain major sergeant chief
-    director administrator commissioner chairman chairwoman chair speaker leader whip
-    attorney-general prosecutor judge justice sheriff police king queen prince emir sultan
-    aide adviser advisor counsel cabinet deputy undersecretary under-secretary delegate
-    councillor councilman councilwoman alderman state-run ministry army military
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
+OFFICIAL_WORDS = frozenset(read_word_list("official_words.txt"))
 #: Words that make a named person an expert.
-EXPERT_WORDS = frozenset(
-    """
-    analyst expert professor prof. prof economist researcher scientist scholar historian
-    academic lecturer fellow strategist pollster statistician physician doctor dr. dr
-    epidemiologist lawyer psychologist sociologist author specialist consultant
-    commentator
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
+EXPERT_WORDS = frozenset(read_word_list("expert_words.txt"))
 #: Head nouns of sources that are documents, data or publications rather than speakers.
-DOCUMENT_NOUNS = frozenset(
-    """
-    document documents report reports study studies survey surveys poll polls letter letters
-    memo memos email emails e-mail e-mails filing filings complaint lawsuit indictment ruling
-    verdict analysis analyses data figure figures record records book article articles story
-    stories post posts tweet tweets video ad advertisement transcript release cable cables
-    paper papers website page investigation audit review research statistics estimate
-    estimates projection projections assessment note notes message messages text texts
-    platform proposal editorial column op-ed footage recording tape
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
+DOCUMENT_NOUNS = frozenset(read_word_list("document_nouns.txt"))
 #: Verbs of declining to answer ("declined to comment") and what was declined.
 _DECLINE_VERBS = frozenset({"decline", "refuse"})
 _DECLINED = frozenset(

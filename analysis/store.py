@@ -251,8 +251,8 @@ def fill_feature_store(
     state = {
         "pipeline": key,
         "articles_format": ARTICLES_FORMAT,
-        "articles_sha256": _frame_digest(articles),
-        "rejects_sha256": _frame_digest(rejects),
+        "articles_sha256": files.frame_digest(articles),
+        "rejects_sha256": files.frame_digest(rejects),
         "actors_sha256": None if edits is None else files.digest(_edits_state(edits)),
     }
     if _filled_from(out, state):
@@ -286,14 +286,6 @@ def _edits_state(edits) -> dict:
         "drops": sorted(edits.drops),
         "labels": sorted(edits.labels.items()),
     }
-
-
-def _frame_digest(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return hashlib.sha256(json.dumps(list(map(str, frame.columns))).encode()).hexdigest()
-    hashed = pd.util.hash_pandas_object(frame.astype("object").astype(str), index=False)
-    head = json.dumps(list(map(str, frame.columns))).encode()
-    return hashlib.sha256(head + hashed.to_numpy().tobytes()).hexdigest()
 
 
 def _filled_from(out: Path, state: Mapping) -> bool:

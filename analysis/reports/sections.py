@@ -291,16 +291,11 @@ def _code_fingerprint() -> dict:
 
 
 def _content(value: Any) -> Any:
-    """A JSON-like stand-in for ``value``: a frame by its columns, dtypes and row hashes."""
-    import hashlib
-
+    """A JSON-like stand-in for ``value``: a frame by its dtypes and content digest."""
     import pandas as pd
+
+    from analysis import files
 
     if not isinstance(value, pd.DataFrame):
         return value
-    rows = pd.util.hash_pandas_object(value, index=False).to_numpy()
-    return {
-        "columns": [str(c) for c in value.columns],
-        "dtypes": [str(t) for t in value.dtypes],
-        "rows": hashlib.sha256(rows.tobytes()).hexdigest(),
-    }
+    return {"dtypes": [str(t) for t in value.dtypes], "rows": files.frame_digest(value)}
