@@ -15,10 +15,19 @@ of the longer, per document) ``--evals-per-epoch`` times per epoch; the best is 
 with onnxruntime, scored again one window per call, and written with its tokenizer and a
 meta.json of data, settings, figures and licences to ``--out``. The test split is never read.
 
+Training can run over several sessions: every ``--save-every`` steps, at the end of each epoch
+and on Ctrl-C or SIGTERM (after the step under way) the whole state goes to ``WORK/last.pt``
+(model, optimizer, scheduler, random states, epoch and step, history, best dev score), written
+to a temporary file and renamed; ``--resume`` continues from it exactly where it stopped (the
+batches of an epoch come from a shuffle seeded by ``--seed`` and the epoch, so the rest of the
+epoch is the same), keeping the best-by-dev checkpoint ``WORK/best.pt``. ``--init-from`` starts
+a new run from saved weights (``best.pt`` of an earlier run).
+
 Needs the ``train`` extra (``pip install torch==2.13.0`` first, then ``pip install -e .[train]``).
 Run from the checkout::
 
     nice -n 10 .venv/bin/python scripts/train_attribution.py --epochs 3 --seed 0
+    nice -n 10 .venv/bin/python scripts/train_attribution.py --epochs 3 --seed 0 --resume
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -42,6 +52,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 
 from analysis.attribution import LABELS, decode, windows  # noqa: E402
+from analysis.files import atomic_path, write_json  # noqa: E402
 from analysis.nlp import load_nlp, normalise_for_parse  # noqa: E402
 from analysis.quotes import quote_spans  # noqa: E402
 
@@ -50,6 +61,12 @@ DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "data" / "polnear"
 DEFAULT_OUT = PROJECT_DIR / "analysis" / "models" / "attribution"
 DEFAULT_WORK = PROJECT_DIR / ".cache" / "train_attribution"
 LABEL_ID = {label: i for i, label in enumerate(LABELS)}
+#: Settings a resumed run must share with the run it continues (they shape the batches and the
+#: learning-rate schedule).
+RESUME_KEYS = (
+    "layers", "epochs", "seed", "lr", "batch_size", "warmup", "weight_decay", "max_length",
+    "evals_per_epoch", "train_embeddings", "limit",
+)  # fmt: skip
 
 
 def log(msg: str) -> None:
@@ -165,6 +182,68 @@ def build_model(model_dir: Path, n_layers: int, freeze_embeddings: bool = True):
             return self.head(self.dropout(states.last_hidden_state))
 
     return Tagger()
+
+
+def epoch_rng(seed: int, epoch: int) -> random.Random:
+    """The shuffling generator of one epoch (1-based).
+
+    Seeded by the run's seed and the epoch alone, so a resumed run rebuilds the same batch
+    order; epoch 1 uses ``seed`` itself, which is the order the runs before resuming existed had.
+    """
+    return random.Random(seed if epoch == 1 else seed + 1_000_003 * (epoch - 1))
+
+
+def save_torch(obj, path: Path) -> None:
+    """``torch.save`` to a temporary file beside ``path``, renamed onto it when complete."""
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def rng_states() -> dict:
+    import torch
+
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+
+
+def set_rng_states(states: dict) -> None:
+    import torch
+
+    random.setstate(states["python"])
+    np.random.set_state(states["numpy"])
+    torch.set_rng_state(states["torch"])
+
+
+class StopRequest:
+    """Ctrl-C and SIGTERM ask the training loop to stop after the step under way.
+
+    A second signal interrupts at once (the default handlers are back after the first), so a
+    stuck run can still be killed.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._old: dict = {}
+
+    def __enter__(self) -> StopRequest:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+        log(f"signal {signum}: stopping after this step (again to stop now)")
+        self.__exit__()
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._old = {}
 
 
 def batches(examples, cls_id: int, sep_id: int, batch_size: int, rng=None):
@@ -327,7 +406,9 @@ def main(argv=None) -> int:
     ap.add_argument("--weight-decay", type=float, default=0.01)
     ap.add_argument("--max-length", type=int, default=192, help="wordpieces per window")
     ap.add_argument("--evals-per-epoch", type=int, default=2)
-    ap.add_argument("--max-minutes", type=float, default=0, help="stop after N minutes (0: no)")
+    ap.add_argument(
+        "--max-minutes", type=float, default=0, help="stop after N minutes of this session (0: no)"
+    )
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     ap.add_argument(
         "--train-embeddings",
@@ -336,7 +417,23 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--limit", type=int, default=0, help="use only N training documents")
     ap.add_argument("--export-only", action="store_true", help="export the saved best checkpoint")
+    ap.add_argument(
+        "--save-every", type=int, default=100, help="write WORK/last.pt every N steps (0: never)"
+    )
+    ap.add_argument("--resume", action="store_true", help="continue from WORK/last.pt")
+    ap.add_argument(
+        "--init-from", type=Path, default=None, help="start from these weights (e.g. a best.pt)"
+    )
+    ap.add_argument(
+        "--stop-after",
+        type=int,
+        default=0,
+        help="save WORK/last.pt and stop after N steps in all (a session's share; 0: no)",
+    )
+    ap.add_argument("--no-export", action="store_true", help="train only, do not export")
     args = ap.parse_args(argv)
+    if args.resume and args.init_from:
+        ap.error("--resume and --init-from exclude each other")
 
     import torch
 
@@ -362,10 +459,14 @@ def main(argv=None) -> int:
 
     model = build_model(model_dir, args.layers, freeze_embeddings=not args.train_embeddings)
     ckpt = args.work_dir / "best.pt"
+    last = args.work_dir / "last.pt"
     history: list[dict] = []
     best = None
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     step = 0
+    if args.init_from:
+        model.load_state_dict(torch.load(args.init_from, map_location="cpu"))
+        log(f"weights from {args.init_from}")
     if not args.export_only:
         total = steps_per_epoch * args.epochs
         warm = int(total * args.warmup)
@@ -386,9 +487,33 @@ def main(argv=None) -> int:
             ),
         )
         loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
-        rng = random.Random(args.seed)
+        settings = {k: getattr(args, k) for k in RESUME_KEYS}
+        start_epoch, skip, minutes_before = 1, 0, 0.0
+        if args.resume:
+            if not last.is_file():
+                raise SystemExit(f"{last}: no checkpoint to resume from (run without --resume)")
+            # Our own file, holding Python and NumPy random states: not a weights-only pickle.
+            state = torch.load(last, map_location="cpu", weights_only=False)
+            changed = {k: (state["settings"].get(k), v) for k, v in settings.items()}
+            changed = {k: pair for k, pair in changed.items() if pair[0] != pair[1]}
+            if changed:
+                listed = ", ".join(f"{k} {a!r} -> {b!r}" for k, (a, b) in changed.items())
+                raise SystemExit(
+                    f"{last}: saved with other settings ({listed}); resume with theirs"
+                )
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            set_rng_states(state["rng"])
+            step, history, best = state["step"], state["history"], state["best"]
+            start_epoch, skip = state["epoch"], state["in_epoch"]
+            minutes_before = state.get("minutes", 0.0)
+            if skip >= steps_per_epoch:
+                start_epoch, skip = start_epoch + 1, 0
+            log(f"resumed from {last}: epoch {start_epoch}, step {step}")
         model.train()
-        started = time.time()
+        started = time.time() - 60 * minutes_before
+        session_started = time.time()
         eval_at = {
             round(steps_per_epoch * k / args.evals_per_epoch)
             for k in range(1, args.evals_per_epoch + 1)
@@ -403,44 +528,85 @@ def main(argv=None) -> int:
             log(f"epoch {epoch:.2f} (step {step}) {minutes} min: dev {scores}")
             if best is None or scores["content"] > best["content"]:
                 best = {"epoch": round(epoch, 2), "step": step, **scores}
-                torch.save(model.state_dict(), ckpt)
+                save_torch(model.state_dict(), ckpt)
                 log(f"saved best checkpoint to {ckpt}")
-            (args.work_dir / "history.json").write_text(
-                json.dumps({"history": history, "best": best}, indent=1)
-            )
+            write_json(args.work_dir / "history.json", {"history": history, "best": best})
 
-        for epoch in range(1, args.epochs + 1):
-            running = 0.0
-            batch_iter = batches(train, cls_id, sep_id, args.batch_size, rng)
-            for in_epoch, (ids, att, lab, _) in enumerate(batch_iter, 1):
-                logits = model(ids, att)
-                loss = loss_fn(logits.reshape(-1, len(LABELS)), lab.reshape(-1))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
-                sched.step()
-                opt.zero_grad()
-                step += 1
-                running += loss.item()
-                if step % 50 == 0:
-                    elapsed = (time.time() - started) / 60
-                    log(
-                        f"epoch {epoch} step {step}/{total} loss {running / 50:.4f} "
-                        f"({elapsed:.1f} min)"
+        def save_last(epoch: int, in_epoch: int) -> None:
+            save_torch(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "rng": rng_states(),
+                    "epoch": epoch,
+                    "in_epoch": in_epoch,
+                    "step": step,
+                    "history": history,
+                    "best": best,
+                    "settings": settings,
+                    "minutes": round((time.time() - started) / 60, 3),
+                },
+                last,
+            )
+            log(f"saved {last} (epoch {epoch}, step {step})")
+
+        with StopRequest() as stop:
+            for epoch in range(start_epoch, args.epochs + 1):
+                running = 0.0
+                batch_iter = batches(
+                    train, cls_id, sep_id, args.batch_size, epoch_rng(args.seed, epoch)
+                )
+                for in_epoch, (ids, att, lab, _) in enumerate(batch_iter, 1):
+                    if epoch == start_epoch and in_epoch <= skip:
+                        continue  # done before the resume: same order, so skip them
+                    logits = model(ids, att)
+                    loss = loss_fn(logits.reshape(-1, len(LABELS)), lab.reshape(-1))
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    opt.step()
+                    sched.step()
+                    opt.zero_grad()
+                    step += 1
+                    running += loss.item()
+                    if step % 50 == 0:
+                        elapsed = (time.time() - started) / 60
+                        log(
+                            f"epoch {epoch} step {step}/{total} loss {running / 50:.4f} "
+                            f"({elapsed:.1f} min)"
+                        )
+                        running = 0.0
+                    over_time = (
+                        args.max_minutes and (time.time() - session_started) / 60 > args.max_minutes
                     )
-                    running = 0.0
-                over_time = args.max_minutes and (time.time() - started) / 60 > args.max_minutes
-                if in_epoch in eval_at or over_time:
-                    checkpoint(epoch - 1 + in_epoch / steps_per_epoch)
-                if over_time:
-                    log(f"stopping: over --max-minutes {args.max_minutes}")
-                    stopped = True
+                    if in_epoch in eval_at or over_time:
+                        checkpoint(epoch - 1 + in_epoch / steps_per_epoch)
+                    at_stop = args.stop_after and step >= args.stop_after
+                    if (
+                        stop.requested
+                        or over_time
+                        or at_stop
+                        or in_epoch == steps_per_epoch
+                        or (args.save_every and step % args.save_every == 0)
+                    ):
+                        save_last(epoch, in_epoch)
+                    if stop.requested:
+                        log(f"interrupted: resume with --resume (state in {last})")
+                        return 130
+                    if at_stop:
+                        log(f"stopping after step {step} (--stop-after): resume with --resume")
+                        return 0
+                    if over_time:
+                        log(f"stopping: over --max-minutes {args.max_minutes}")
+                        stopped = True
+                        break
+                if stopped:
                     break
-            if stopped:
-                break
     else:
         saved = json.loads((args.work_dir / "history.json").read_text())
         history, best = saved["history"], saved["best"]
+    if args.no_export:
+        return 0
     model.load_state_dict(torch.load(ckpt, map_location="cpu"))
 
     fp32 = args.work_dir / "model_fp32.onnx"
