@@ -422,7 +422,10 @@ def main(argv=None) -> int:
     )
     ap.add_argument("--resume", action="store_true", help="continue from WORK/last.pt")
     ap.add_argument(
-        "--init-from", type=Path, default=None, help="start from these weights (e.g. a best.pt)"
+        "--init-from",
+        type=Path,
+        default=None,
+        help="start a new run from these weights (a best.pt or last.pt)",
     )
     ap.add_argument(
         "--stop-after",
@@ -465,7 +468,9 @@ def main(argv=None) -> int:
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
     step = 0
     if args.init_from:
-        model.load_state_dict(torch.load(args.init_from, map_location="cpu"))
+        # Our own checkpoints: best.pt (weights) or last.pt (weights inside a training state).
+        saved = torch.load(args.init_from, map_location="cpu", weights_only=False)
+        model.load_state_dict(saved["model"] if "optimizer" in saved else saved)
         log(f"weights from {args.init_from}")
     if not args.export_only:
         total = steps_per_epoch * args.epochs

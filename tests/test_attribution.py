@@ -156,6 +156,31 @@ def _tag(text: str, role: str, words: str) -> TaggedSpan:
         ),
         # A content without any cue in its window is dropped.
         ("Prices rose sharply.", [("content", "Prices rose sharply")], []),
+        # A colon is no cue; a lone word is no content.
+        (
+            "ISLAMABAD: The army scrapped a visit. Smith told AFP that talks failed.",
+            [
+                ("cue", ":"),
+                ("content", "The army scrapped a visit"),
+                ("source", "Smith"),
+                ("cue", "told"),
+                ("content", "AFP"),
+                ("content", "that talks failed"),
+            ],
+            [(["that talks failed"], "told", "Smith")],
+        ),
+        # A content broken at a name the tagger read as a source is one piece.
+        (
+            "General Ashfaq Kayani had cancelled a visit, the ministry said.",
+            [
+                ("content", "General"),
+                ("source", "Ashfaq"),
+                ("content", "Kayani had cancelled a visit"),
+                ("source", "the ministry"),
+                ("cue", "said"),
+            ],
+            [(["General Ashfaq Kayani had cancelled a visit"], "said", "the ministry")],
+        ),
     ],
 )
 def test_link(nlp, text, tags, expected):
@@ -230,6 +255,7 @@ def test_seed_mullen_is_one_attribution_with_its_partial_quote(seed_rows, seed_t
     content = mixed[0]
     assert content["start"] <= partial["start"] and partial["end"] <= content["end"]
     assert "violent extremism" in content["quote"]
+    assert content["quote"].endswith("through proxies")  # not "... and" (the next clause's)
     assert {r["speaker"] for r in pieces} == {"Mike Mullen"}
     assert {r["cue"] for r in pieces} == {"accuse"}
     assert content["role"] == "official"
@@ -261,10 +287,88 @@ def test_seed_reported_speech(seed_rows, seed_text):
 
 def test_seed_non_answer(seed_rows, seed_text):
     refused = [r for r in seed_rows if r["kind"] == "non_answer"]
-    # The tagger's content span when it found one ("elaborate further"), else the parse's.
     assert len(refused) == 1 and refused[0]["quote"].endswith("elaborate further")
     assert refused[0]["cue"] == "refuse"
     assert refused[0]["speaker"] == "Athar Abbas"
+
+
+def test_seed_non_answer_is_the_rules_row(seed_doc, seed_text, seed_rows):
+    """The tagger's "elaborate further" (cue "refused to") leaves the non-answer as the rules
+    find it without the tagger: same span ("to elaborate further"), cue and speaker."""
+    article = {"article_id": "seed", "text": seed_text}
+    keys = ("start", "end", "quote", "cue", "cue_start", "speaker", "speaker_start", "role")
+    without = [
+        {k: r[k] for k in keys}
+        for r in extract_attributions(seed_doc, article, tagger=False)
+        if r["kind"] == "non_answer"
+    ]
+    with_tagger = [{k: r[k] for k in keys} for r in seed_rows if r["kind"] == "non_answer"]
+    assert with_tagger == without
+    assert without and without[0]["quote"] == "to elaborate further"
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.split() if any(ch.isalnum() for ch in w)]
+
+
+def test_seed_reported_speech_has_no_fragments(seed_rows, seed_text):
+    """Pieces the tagger left without their clause are not rows: a lone word ("army", "AFP",
+    "something"), a few words without a verb ("Prime Minister", "meeting"), a second piece
+    cut short ("founded by", "is run by"), punctuation, the frame of a quotation ("a foreign
+    office spokesperson as saying")."""
+    reported = [r for r in seed_rows if r["kind"] in ("indirect", "mixed")]
+    assert len(reported) >= 10
+    quotes = {r["quote"] for r in reported}
+    for junk in (
+        "army",
+        "scrapped",
+        "AFP",
+        "something",
+        "Minister",
+        "meeting",
+        ",",
+        "founded by",
+        "is run by",
+        "a foreign office spokesperson as saying",
+    ):
+        assert junk not in quotes
+    for row in reported:
+        assert len(_words(row["quote"])) >= 2, row
+        assert not row["quote"].endswith((" and", " but", " or")), row
+
+
+def test_seed_reported_speech_cues_are_words_and_speakers_are_names(seed_rows, seed_text):
+    """A colon the tagger marked as a cue ("ISLAMABAD: Pakistan’s army ...") reports nothing,
+    and a source the tagger cut to "of the" names nobody."""
+    reported = [r for r in seed_rows if r["kind"] in ("indirect", "mixed")]
+    for row in reported:
+        cue = seed_text[row["cue_start"] : row["cue_end"]]
+        assert cue.isalpha(), row
+        assert row["cue"] != ":"
+        assert row["speaker"] not in ("of", "of the", "the"), row
+
+
+def test_seed_reported_speech_split_by_a_name_is_one_piece(seed_rows, seed_text):
+    """ "... chief of army staff, General [Ashfaq] Kayani, had cancelled ...": the tagger read
+    the first name as a source; the content stays one piece of one attribution."""
+    mod = [r for r in seed_rows if r["speaker"] and "Ministry of Defence" in r["speaker"]]
+    assert len(mod) == 1
+    assert mod[0]["quote"].startswith("Pakistan’s chief of army staff, General Ashfaq Kayani")
+    assert mod[0]["quote"].endswith("Defence Secretary Liam Fox")
+
+
+def test_seed_direct_quotations_keep_their_speakers(seed_doc, seed_text, seed_rows):
+    article = {"article_id": "seed", "text": seed_text}
+    keys = ("start", "end", "kind", "speaker", "speaker_start", "cue", "attribution")
+    rules = [
+        {k: r[k] for k in keys}
+        for r in extract_attributions(seed_doc, article, tagger=False)
+        if r["kind"] in ("direct", "partial")
+    ]
+    assert len(rules) == 12
+    assert [{k: r[k] for k in keys} for r in seed_rows if r["kind"] in ("direct", "partial")] == (
+        rules
+    )
 
 
 def test_without_model_files_only_the_rules_rows(seed_doc, seed_text, tmp_path):

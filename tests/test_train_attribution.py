@@ -111,3 +111,23 @@ def test_interrupt_saves_the_state_and_resume_continues(
     monkeypatch.setattr(torch.optim.AdamW, "step", real_step)
     assert train_module.main(_args(fixtures_dir, tmp_path, "--resume")) == 0
     assert _state(tmp_path / "last.pt")["step"] > 2
+
+
+def test_init_from_starts_from_the_saved_weights(train_module, fixtures_dir, tmp_path):
+    first = tmp_path / "first"
+    assert train_module.main(_args(fixtures_dir, first, "--stop-after", "2")) == 0
+    saved = _state(first / "last.pt")["model"]
+    # A learning rate of zero leaves the weights where they started.
+    extra = ("--stop-after", "1", "--lr", "0", "--seed", "5")
+    second = tmp_path / "second"
+    init = ("--init-from", str(first / "last.pt"))
+    assert train_module.main(_args(fixtures_dir, second, *extra, *init)) == 0
+    started = _state(second / "last.pt")["model"]
+    for name, tensor in saved.items():
+        assert torch.equal(tensor, started[name]), name
+    # Without --init-from the same run starts elsewhere (a freshly drawn head).
+    third = tmp_path / "third"
+    assert train_module.main(_args(fixtures_dir, third, *extra)) == 0
+    assert not torch.equal(_state(third / "last.pt")["model"]["head.weight"], saved["head.weight"])
+    with pytest.raises(SystemExit):
+        train_module.main(_args(fixtures_dir, second, *extra, *init, "--resume"))
