@@ -470,6 +470,15 @@ def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
     source is the tagged span holding the cue's subject, else the nearest tagged source outside
     the contents, else the cue's subject from the parse. Contents with no cue in their window
     are dropped.
+
+    The tagger's output is then checked with general rules, each kept only when it raised the
+    PolNeAR dev figures of ``benchmarks/bench_attribution.py`` (overlap F1 and speaker
+    accuracy): a cue's head word is a verb or noun (or "according"); pieces of one cue split
+    by a word or two tagged as a source are joined (:func:`_merge_pieces`); a piece of one
+    word, or of a few words without a verb, is dropped unless it is the subject of another
+    piece (:func:`_is_fragment`); a second piece ending in a preposition whose object lies
+    outside it is dropped (:func:`_dangles`); a tagged source headed by a preposition or
+    determiner is ignored.
     """
     out: list[Reported] = []
     for _window, spans in tagged:
