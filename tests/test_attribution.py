@@ -334,7 +334,7 @@ def test_seed_reported_speech_has_no_fragments(seed_rows, seed_text):
         assert junk not in quotes
     for row in reported:
         assert len(_words(row["quote"])) >= 2, row
-        assert not row["quote"].endswith((" and", " but", " or")), row
+        assert not row["quote"].endswith((" and", " but", " or", " -")), row
 
 
 def test_seed_reported_speech_cues_are_words_and_speakers_are_names(seed_rows, seed_text):
