@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from analysis import attribution_checks as checks
 from analysis import config, features
 
 if TYPE_CHECKING:
@@ -377,91 +378,6 @@ def _cue_speaker(tok):
     return _cue_subject(tok, set())
 
 
-#: Parts of speech a cue's head word may have: a speech or thought verb ("said", "has denied")
-#: or noun ("claims", "word"); "according" is handled apart. A colon or an adverb the tagger
-#: marked as a cue reports nothing.
-_CUE_POS = frozenset({"VERB", "AUX", "NOUN"})
-#: Words between two content pieces of one cue that still make them one content (a name the
-#: tagger read as a source inside the content, "General [Ashfaq] Kayani").
-_MAX_GAP_WORDS = 2
-#: A content piece of at most this many words needs a verb ("is run by" has one, "a rare
-#: conference" none). Longer noun phrases stay: "accused X of involvement in ..." reports one.
-_SHORT_WORDS = 3
-
-
-def _merge_pieces(
-    doc, pieces: list[TaggedSpan], cues: list[TaggedSpan], sources: list[TaggedSpan]
-) -> list[TaggedSpan]:
-    """Join content pieces of one cue separated by a word or two the tagger read as a source.
-
-    The tagger sometimes breaks one content at a name inside it ("General [Ashfaq] Kayani, had
-    cancelled ..."); when the gap is a word or two of the same sentence, all inside a tagged
-    source, with no cue, the pieces are one content.
-    """
-    out: list[TaggedSpan] = []
-    for piece in sorted(pieces, key=lambda c: c.start):
-        if out:
-            prev = out[-1]
-            gap = doc.char_span(prev.end, piece.start, alignment_mode="expand")
-            words = [t for t in gap if not (t.is_punct or t.is_space)] if gap is not None else []
-            if (
-                gap is not None
-                and 0 < len(words) <= _MAX_GAP_WORDS
-                and all(any(r.start <= t.idx < r.end for r in sources) for t in words)
-                and not any(t.is_sent_start for t in gap)
-                and not any(prev.end <= q.start and q.end <= piece.start for q in cues)
-                and doc[gap.start].sent == doc[max(0, gap.start - 1)].sent
-            ):
-                out[-1] = TaggedSpan(
-                    "content", prev.start, piece.end, (prev.score + piece.score) / 2
-                )
-                continue
-        out.append(piece)
-    return out
-
-
-def _is_fragment(doc, piece: TaggedSpan, others: Sequence[TaggedSpan] = ()) -> bool:
-    """True when a content piece cannot be what was said: one word, or a few without a verb.
-
-    A content is a clause ("that the budget grew"), a verb phrase ("to resign") or a noun
-    phrase of some length ("Pakistan's intelligence agency of involvement in the attack"); a
-    lone word ("army", "AFP", "meeting"), a span of punctuation, or a few words without a
-    verb ("Prime Minister", "the costs") are pieces of the tagger's output that missed their
-    clause. Measured on PolNeAR dev (benchmarks/bench_attribution.py): requiring a verb of
-    longer pieces too lost more true contents than junk. The subject of a verb in another
-    piece of its attribution ("The talks, officials said, would resume") is part of that
-    clause and stays.
-    """
-    span = doc.char_span(piece.start, piece.end, alignment_mode="expand")
-    if span is None:
-        return True
-    words = [t for t in span if not (t.is_punct or t.is_space)]
-    elsewhere = set()
-    for other in others:
-        if other is not piece:
-            o = doc.char_span(other.start, other.end, alignment_mode="expand")
-            elsewhere.update(range(o.start, o.end) if o is not None else ())
-    if any(t.head.i in elsewhere and t.dep_ in {"nsubj", "nsubjpass"} for t in words):
-        return False
-    if len(words) < 2:
-        return True
-    return len(words) <= _SHORT_WORDS and not any(t.pos_ in {"VERB", "AUX"} for t in words)
-
-
-def _dangles(doc, piece: TaggedSpan) -> bool:
-    """True when a piece ends in a preposition or conjunction whose words lie outside it.
-
-    "founded by", "a visit to London as": the tagger cut the phrase short. Only a second
-    piece of an attribution is dropped for this (a lone content ending so is more often a
-    whole one the parse reads oddly; measured on PolNeAR dev).
-    """
-    span = doc.char_span(piece.start, piece.end, alignment_mode="expand")
-    words = [t for t in span if not (t.is_punct or t.is_space)] if span is not None else []
-    if not words or words[-1].pos_ not in {"ADP", "SCONJ"}:
-        return False
-    return not any(span.start <= c.i < span.end for c in words[-1].children)
-
-
 def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
     """Group the tagger's spans into attributions, window by window, in text order.
 
@@ -474,10 +390,10 @@ def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
     The tagger's output is then checked with general rules, each kept only when it raised the
     PolNeAR dev figures of ``benchmarks/bench_attribution.py`` (overlap F1 and speaker
     accuracy): a cue's head word is a verb or noun (or "according"); pieces of one cue split
-    by a word or two tagged as a source are joined (:func:`_merge_pieces`); a piece of one
+    by a word or two tagged as a source are joined (:func:`~analysis.attribution_checks.merge_pieces`); a piece of one
     word, or of a few words without a verb, is dropped unless it is the subject of another
-    piece (:func:`_is_fragment`); a second piece ending in a preposition whose object lies
-    outside it is dropped (:func:`_dangles`); a tagged source headed by a preposition or
+    piece (:func:`~analysis.attribution_checks.is_fragment`); a second piece ending in a preposition whose object lies
+    outside it is dropped (:func:`~analysis.attribution_checks.dangles`); a tagged source headed by a preposition or
     determiner is ignored.
     """
     out: list[Reported] = []
@@ -502,13 +418,13 @@ def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
             head = _cue_head(doc, q)
             if head is None:
                 continue
-            if head.pos_ not in _CUE_POS and head.lower_ != "according":
+            if head.pos_ not in checks.CUE_POS and head.lower_ != "according":
                 continue
-            pieces = _merge_pieces(doc, pieces, cues, sources)
-            pieces = [c for c in pieces if not _is_fragment(doc, c, pieces)]
+            pieces = checks.merge_pieces(doc, pieces, cues, sources)
+            pieces = [c for c in pieces if not checks.is_fragment(doc, c, pieces)]
             if len(pieces) > 1:
                 longest = max(pieces, key=lambda c: c.end - c.start)
-                pieces = [c for c in pieces if c is longest or not _dangles(doc, c)]
+                pieces = [c for c in pieces if c is longest or not checks.dangles(doc, c)]
             if not pieces:
                 continue
             source, source_tok = _link_source(doc, head, sources, pieces)
@@ -531,7 +447,7 @@ def _link_source(doc, head, sources: list[TaggedSpan], pieces: list[TaggedSpan])
     def in_content(start: int, end: int) -> bool:
         return any(c.start <= start and end <= c.end for c in pieces)
 
-    sources = [s for s in sources if _source_head_ok(doc, s)]
+    sources = [s for s in sources if checks.source_head_ok(doc, s)]
     subj = _cue_speaker(head)
     if subj is not None:
         for s in sources:
@@ -547,12 +463,6 @@ def _link_source(doc, head, sources: list[TaggedSpan], pieces: list[TaggedSpan])
     if subj is not None and not in_content(subj.idx, subj.idx + len(subj)):
         return (subj.idx, subj.idx + len(subj)), subj.i
     return None, None
-
-
-def _source_head_ok(doc, source: TaggedSpan) -> bool:
-    """True unless a tagged source is headed by a preposition or determiner ("of the")."""
-    span = _span(doc, source.start, source.end)
-    return span is not None and len(span) > 0 and span.root.pos_ not in {"ADP", "DET"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,32 +489,12 @@ def _row(article_id, start, end, text, kind, cue, cue_tok, speaker, attribution,
     }
 
 
-#: Words ending a content span that join it to the next clause ("... through proxies and
-#: [warned]", "... in the region” - [something]"): the tagger took them along. (Commas and
-#: other marks stay: trimming them lowered the dev overlap F1.)
-_TRAILING_WORDS = ("and", "but", "or", "-", "–", "—")
-
-
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _trim_ends(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start, end`` without a trailing conjunction (:data:`_TRAILING_WORDS`)."""
-    while True:
-        before = end
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        for word in _TRAILING_WORDS:
-            cut = end - len(word)
-            if cut > start and text[cut:end].lower() == word and text[cut - 1].isspace():
-                end = cut
-        if end == before:
-            return start, end
 
 
 def _cue_lemma(tok) -> str:
@@ -702,8 +592,8 @@ def extract_attributions(
             covered = any(max(0, min(end, b) - max(start, a)) >= 0.5 * length for a, b in regions)
             if covered:
                 continue
-            start, end = _trim_ends(text, start, end)
-            if any(_frames(q, start, end) for q in found):
+            start, end = checks.trim_ends(text, start, end)
+            if any(checks.frames_quote(q, start, end) for q in found):
                 continue
             inner = [q for q in found if start <= q.start and q.end <= end]
             inner_quotes.extend(q for q in inner if q.attribution is not None)
@@ -793,21 +683,6 @@ def extract_reported_speech(doc, article: Mapping, *, mentions: list[dict] | Non
     (``extract --reported-speech``; :data:`analysis.features.OPTIONS`).
     """
     return extract_attributions(doc, article, mentions=mentions, tagger=True)
-
-
-def _frames(quote, start: int, end: int) -> bool:
-    """True when text[start:end] holds the cue and speaker of ``quote`` but not the quotation.
-
-    Such a span ("[quoted] a spokesperson as saying, “...”") is the frame of the rules'
-    quotation, not something said.
-    """
-    if quote.cue_start is None or quote.speaker_start is None:
-        return False
-    if start <= quote.start and quote.end <= end:
-        return False
-    if not (end <= quote.start and quote.start - end <= 3):
-        return False
-    return start <= quote.cue_start < end and start <= quote.speaker_start < end
 
 
 def _agree(quote, speaker, rep: Reported) -> bool:
