@@ -389,7 +389,8 @@ def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
 
     The tagger's output is then checked with general rules, each kept only when it raised the
     PolNeAR dev figures of ``benchmarks/bench_attribution.py`` (overlap F1 and speaker
-    accuracy): a cue's head word is a verb or noun (or "according"); pieces of one cue split
+    accuracy): a cue's head word is a verb, noun or preposition, or the colon after a
+    speaker's name (:func:`~analysis.attribution_checks.cue_ok`); pieces of one cue split
     by a word or two tagged as a source are joined (:func:`~analysis.attribution_checks.merge_pieces`); a piece of one
     word, or of a few words without a verb, is dropped unless it is the subject of another
     piece (:func:`~analysis.attribution_checks.is_fragment`); a second piece ending in a preposition whose object lies
@@ -418,7 +419,7 @@ def link(doc, tagged: list[tuple[Window, list[TaggedSpan]]]) -> list[Reported]:
             head = _cue_head(doc, q)
             if head is None:
                 continue
-            if head.pos_ not in checks.CUE_POS and head.lower_ != "according":
+            if not checks.cue_ok(head, q, sources):
                 continue
             pieces = checks.merge_pieces(doc, pieces, cues, sources)
             pieces = [c for c in pieces if not checks.is_fragment(doc, c, pieces)]
