@@ -169,6 +169,16 @@ def _tag(text: str, role: str, words: str) -> TaggedSpan:
             ],
             [(["that talks failed"], "told", "Smith")],
         ),
+        # A transcript's colon after the speaker's name is a cue.
+        (
+            "PENCE: Well, we will win the debate tomorrow.",
+            [
+                ("source", "PENCE"),
+                ("cue", ":"),
+                ("content", "Well, we will win the debate tomorrow"),
+            ],
+            [(["Well, we will win the debate tomorrow"], ":", "PENCE")],
+        ),
         # A content broken at a name the tagger read as a source is one piece.
         (
             "General Ashfaq Kayani had cancelled a visit, the ministry said.",
