@@ -45,7 +45,6 @@ dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outl
 summary_path: str = ""  # where to write the JSON summary when not run by the report runner
 
 # %%
-# %matplotlib inline
 from analysis.reports import headline, show, topics, write_summary
 
 # %%

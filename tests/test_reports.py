@@ -1750,6 +1750,31 @@ def test_prevalence_over_time_without_dates_says_so_instead_of_an_empty_chart():
     plt.close("all")
 
 
+def test_k_scores_is_an_interactive_curve_and_a_sentence_for_a_fixed_k():
+    # A plotly chart like the report's other topic charts: the topics report draws nothing
+    # with matplotlib, so its kernel never loads it.
+    import pandas as pd
+
+    from analysis.reports import ReportData, topics
+    from analysis.reports.interactive import is_plotly_figure
+
+    words = ["war army shell", "army war shell", "vote poll ballot", "poll vote ballot"]
+    articles = pd.DataFrame(
+        {"article_id": [f"a{i}" for i in range(16)], "text": [words[i % 4] for i in range(16)]}
+    )
+    data = ReportData(paths=[], tables={"articles": articles}, options={"tokens": "whitespace"})
+    auto = topics.fit(data, n_topics="auto", unit="article")
+    section = topics.k_scores(auto)
+    assert section.empty is None and list(section.figures) == ["k_scores"]
+    chart = section.figures["k_scores"]
+    assert is_plotly_figure(chart)
+    assert [list(t.x) for t in chart.data] == [auto.k_scores_["k"].tolist()] * 3
+    assert list(chart.data[0].y) == auto.k_scores_["npmi"].tolist()
+    assert [s.x0 for s in chart.layout.shapes] == [auto.n_topics_]  # the k kept
+    fixed = topics.k_scores(topics.fit(data, n_topics="2", unit="article"))
+    assert fixed.empty == "No curve: the number of topics was fixed at 2." and not fixed.figures
+
+
 @pytest.mark.slow
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", ["01_corpus_overview", "02_actors_and_quotes", "03_sentiment"])

@@ -1120,3 +1120,45 @@ def test_stream_doc_topics_file_appears_only_when_complete(terms_store, tmp_path
         TopicModel(n_topics=3).fit_stream(store_batches(store), doc_topics=path)
     assert [p.name for p in tmp_path.iterdir()] == ["doc_topics.csv"]
     assert path.read_text() == "the previous run's rows\n"
+
+
+# -- BLAS threads -------------------------------------------------------------------------------
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_fit_runs_blas_on_one_thread_and_restores_the_callers_setting(token_articles):
+    # Small dense products on two BLAS threads cost several times more on a busy machine than
+    # on one: the model's work runs on one, and the caller's setting is back afterwards.
+    from sklearn.decomposition import NMF
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def estimator(k):
+        seen.append(_blas_threads())
+        return NMF(k, init="nndsvda", random_state=0)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _blas_threads() == {2}
+        model = TopicModel(n_topics="auto", tokens="whitespace", estimator=estimator)
+        model.fit(token_articles)
+        assert seen and all(threads == {1} for threads in seen)
+        assert _blas_threads() == {2}
+
+
+def test_one_blas_thread_gives_the_same_topics_as_the_callers_threads(seed_article):
+    # The limit changes summation order only: the topics and their ranking are the same.
+    from threadpoolctl import threadpool_limits
+
+    unlimited = TopicModel(n_topics=2, unit="paragraph")
+    with threadpool_limits(limits=2, user_api="blas"):
+        limited = TopicModel(n_topics=2, unit="paragraph").fit(seed_article)
+        # The undecorated fit: BLAS on the two threads set here.
+        TopicModel.fit.__wrapped__(unlimited, seed_article)
+    assert limited.top_terms_ == unlimited.top_terms_
+    np.testing.assert_allclose(limited.components_, unlimited.components_, rtol=0, atol=1e-12)

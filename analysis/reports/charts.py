@@ -256,6 +256,33 @@ def prevalence_chart(prevalence: pd.DataFrame, *, freq: str | None = None, top_n
     return fig
 
 
+def k_scores_chart(k_scores: pd.DataFrame, *, chosen: int | None = None):
+    """Coherence (NPMI), diversity and their product against k, as :func:`analysis.plots.plot_k_scores`.
+
+    The k kept is a dotted vertical line; hover gives each k's three figures.
+    """
+    fig = _figure("Topic quality against k", height=380)
+    lines = (
+        ("npmi", "NPMI (coherence)", "circle", "solid"),
+        ("diversity", "diversity", "square", "solid"),
+        ("quality", "NPMI x diversity", "triangle-up", "dash"),
+    )
+    for column, name, symbol, dash in lines:
+        fig.add_scatter(
+            x=k_scores["k"],
+            y=k_scores[column],
+            mode="lines+markers",
+            name=name,
+            marker={"symbol": symbol},
+            line={"dash": dash},
+            hovertemplate="k = %{x}<br>" + name + " %{y:.3f}<extra></extra>",
+        )
+    if chosen is not None:
+        fig.add_vline(x=chosen, line={"color": "grey", "width": 1, "dash": "dot"})
+    fig.update_xaxes(title="number of topics k", tickvals=list(k_scores["k"]))
+    return fig
+
+
 def topic_map_chart(model):
     """Bubbles of the topics placed as :func:`analysis.plots.plot_topic_map` places them.
 

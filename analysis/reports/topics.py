@@ -164,13 +164,16 @@ def _stop_word_note(data: ReportData) -> str:
 
 
 def k_scores(fitted) -> Section:
-    """Coherence and diversity for each k tried (with ``n_topics="auto"``)."""
-    from analysis.plots import plot_k_scores
+    """Coherence and diversity for each k tried (with ``n_topics="auto"``; a sentence otherwise)."""
+    from analysis.reports.charts import k_scores_chart
 
-    return Section(
-        "Coherence against k",
-        figures={"k_scores": plot_k_scores(fitted.k_scores_, chosen=fitted.n_topics_)},
-    )
+    if fitted.k_scores_ is None or not len(fitted.k_scores_):
+        return Section(
+            "Coherence against k",
+            empty=f"No curve: the number of topics was fixed at {int(fitted.n_topics_)}.",
+        )
+    chart = k_scores_chart(fitted.k_scores_, chosen=int(fitted.n_topics_))
+    return Section("Coherence against k", figures={"k_scores": chart})
 
 
 def topic_table(fitted) -> Section:

@@ -17,15 +17,14 @@ from sklearn.utils.validation import check_is_fitted
 from analysis.terms import _stopwords, term_docs
 from analysis.topics import stream
 from analysis.topics.coherence import diversity, npmi, term_scores, term_uniqueness
-from analysis.topics.estimators import method_estimator, stream_estimator, streamed_method
-from analysis.topics.labels import count_surface_forms, display_forms, topic_label
-from analysis.topics.params import (
-    DEFAULT_K_GRID,
-    METHODS,
-    STREAM_BATCH_UNITS,
-    STREAM_EPOCHS,
-    UNITS,
+from analysis.topics.estimators import (
+    method_estimator,
+    one_blas_thread,
+    stream_estimator,
+    streamed_method,
 )
+from analysis.topics.labels import count_surface_forms, display_forms, topic_label
+from analysis.topics.params import DEFAULT_K_GRID, METHODS, STREAM_BATCH_UNITS, STREAM_EPOCHS, UNITS
 from analysis.topics.stopwords import StopWords, as_stop_words
 from analysis.topics.units import (
     _article_mix,
@@ -331,6 +330,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------
 
+    @one_blas_thread
     def fit(self, X, y=None):
         """Fit topics to articles.
 
@@ -370,7 +370,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 top = self._rank_terms(est.components_, vocabulary)
                 yield k, est, top, npmi(top, sample, window=self.coherence_window), W
 
-        run, k_scores = self._fit_core(len(units), max(1, min(matrix.shape)), fit_grid)
+        # stacklevel 4: a warning names the caller's line, past one_blas_thread's wrapper.
+        run, k_scores = self._fit_core(len(units), max(1, min(matrix.shape)), fit_grid, 4)
         # Order topics by prevalence so topic 0 is the largest; ties keep factorisation order.
         mix = _normalise_rows(run.mix)
         order = np.argsort(-mix.sum(axis=0), kind="stable")
@@ -573,6 +574,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- applying ----------------------------------------------------------------------------
 
+    @one_blas_thread
     def transform(self, X) -> np.ndarray:
         """Return the topic mix of each article of ``X`` (rows sum to 1; zeros without terms).
 
@@ -727,6 +729,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     )
         return pd.DataFrame(rows, columns=["topic", "rank", "article_id", "weight"])
 
+    @one_blas_thread
     def representative_sentences(self, X, n: int = 3, articles_per_topic: int = 20) -> pd.DataFrame:
         """Return the ``n`` sentences that best express each topic.
 
