@@ -11,8 +11,12 @@ import os
 from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import escape_markdown
-from analysis.reports.sections import ReportData, Section, load_report_data
-from analysis.reports.sections import counted  # noqa: F401  (notebooks call actors.counted)
+from analysis.reports.sections import (
+    ReportData,
+    Section,
+    counted,  # noqa: F401  (notebooks call actors.counted)
+    load_report_data,
+)
 
 #: The feature-store tables the report reads.
 TABLES = ("articles", "sentences", "mentions", "actors", "quotes", "numbers", "counts", "dates")

@@ -298,7 +298,10 @@ def topic_map_chart(model):
         x=xy[:, 0],
         y=xy[:, 1],
         mode="markers+text",
-        text=[f"{t}: {_text(label, 30)}" for t, label in zip(table["topic"], table["label"])],
+        text=[
+            f"{t}: {_text(label, 30)}"
+            for t, label in zip(table["topic"], table["label"], strict=True)
+        ],
         textposition="middle center",
         marker={
             "size": share,
@@ -310,7 +313,7 @@ def topic_map_chart(model):
         },
         customdata=[
             [_text(t, 200), f"{s:.1%}", int(n)]
-            for t, s, n in zip(table["top_terms_display"], share, table["size"])
+            for t, s, n in zip(table["top_terms_display"], share, table["size"], strict=True)
         ],
         hovertemplate="<b>%{text}</b><br>%{customdata[0]}<br>share %{customdata[1]}, "
         "dominant in %{customdata[2]:,} articles<extra></extra>",

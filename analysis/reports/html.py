@@ -48,6 +48,7 @@ def interactive_policy(hashes: list[str]) -> str:
         f"script-src {' '.join(hashes)} blob:; base-uri 'none'; form-action 'none'"
     )
 
+
 # The lab template links require.js, MathJax and Mermaid from cdnjs and widgets from unpkg;
 # none is needed for reports of tables and matplotlib figures, so those blocks are emptied.
 _HTML_TEMPLATE = (
@@ -144,7 +145,9 @@ def _add_navigation(body: str) -> str:
     items = []
     for anchor, inner in _HEADING.findall(body):
         text = html_module.unescape(re.sub(r"<[^>]+>", "", inner)).replace("¶", "").strip()
-        items.append(f'<li><a href="#{escape(html_module.unescape(anchor))}">{escape(text)}</a></li>')
+        items.append(
+            f'<li><a href="#{escape(html_module.unescape(anchor))}">{escape(text)}</a></li>'
+        )
     nav = (
         f'{_NAV_STYLE}<nav class="news-nav"><a href="index.html">&larr; All reports</a>'
         + (f"<ol>{''.join(items)}</ol>" if items else "")

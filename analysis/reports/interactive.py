@@ -151,7 +151,11 @@ class InteractiveTable(HTML):
         self.payload = dict(payload)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.data, "text/plain": self.payload["name"], TABLE_MIME: self.payload}
+        return {
+            "text/html": self.data,
+            "text/plain": self.payload["name"],
+            TABLE_MIME: self.payload,
+        }
 
 
 class InteractiveFigure:

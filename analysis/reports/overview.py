@@ -12,8 +12,13 @@ from collections.abc import Mapping, Sequence
 
 from analysis.articles import published_day
 from analysis.reports.notebook import escape_markdown
-from analysis.reports.sections import ReportData, Section, load_report_data, published_days
-from analysis.reports.sections import counted  # noqa: F401  (notebooks call overview.counted)
+from analysis.reports.sections import (
+    ReportData,
+    Section,
+    counted,  # noqa: F401  (notebooks call overview.counted)
+    load_report_data,
+    published_days,
+)
 
 #: Columns of the table of articles.
 ARTICLE_COLUMNS = ["article_id", "headline", "dateline", "agency", "published", "n_words", "lede"]

@@ -229,7 +229,9 @@ def _check_shared(parameters: Mapping[str, Any]) -> None:
                 f"{', '.join(config.DEFAULT_COLUMNS)}"
             )
         if not isinstance(value, str) or not value:
-            raise ParameterError(f"-p columns=...: {key} must name a column, got {json.dumps(value)}")
+            raise ParameterError(
+                f"-p columns=...: {key} must name a column, got {json.dumps(value)}"
+            )
 
 
 def _same_kind(type_name: str, value: Any) -> bool:

@@ -35,9 +35,9 @@ from analysis.reports.registry import (
     MANIFEST_SCHEMA,
     OUTPUT_KIND,
     SUMMARY_SUFFIX,
+    ParameterError,
     ReportError,
     ReportNotebook,
-    ParameterError,
     _display_path,
     _older_reports_hint,
     _previous_manifest,
@@ -293,7 +293,9 @@ def run_reports(
         file=stream,
         flush=True,
     )
-    print(f"report: open {_display_path(out_dir / INDEX_NAME)} in a browser", file=stream, flush=True)
+    print(
+        f"report: open {_display_path(out_dir / INDEX_NAME)} in a browser", file=stream, flush=True
+    )
     return RunResult(out=out_dir, manifest=manifest, failed=failed)
 
 
@@ -344,7 +346,7 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
             corpus,
             workers=workers,
             columns=parameters.get("columns") or None,
-            progress=True if stream is sys.stderr and sys.stderr.isatty() else False,
+            progress=stream is sys.stderr and sys.stderr.isatty(),
         )
     except Exception as exc:  # each notebook then meets it itself and its page shows it
         if _is_disk_full(exc):
@@ -577,7 +579,10 @@ def _carry_over(out_dir: Path, tmp: Path, previous: Mapping[str, Any]) -> None:
     for item in out_dir.iterdir():
         if item.name in ours or (tmp / item.name).exists():
             continue
-        if (item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX)) or _DATA_FILE.fullmatch(item.name)) and previous:
+        if (
+            item.name.endswith((".ipynb", ".html", SUMMARY_SUFFIX))
+            or _DATA_FILE.fullmatch(item.name)
+        ) and previous:
             continue  # output of a notebook that no longer exists
         if item.is_dir() and not item.is_symlink():
             shutil.copytree(item, tmp / item.name, symlinks=True)

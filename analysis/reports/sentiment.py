@@ -12,8 +12,13 @@ import os
 from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import markdown_code
-from analysis.reports.sections import ReportData, Section, kept_table, load_report_data
-from analysis.reports.sections import counted  # noqa: F401  (notebooks call sentiment.counted)
+from analysis.reports.sections import (
+    ReportData,
+    Section,
+    counted,  # noqa: F401  (notebooks call sentiment.counted)
+    kept_table,
+    load_report_data,
+)
 
 #: The feature-store tables the report reads.
 TABLES = ("articles", "sentences", "sentiment", "tone", "quotes", "mentions")

@@ -12,8 +12,12 @@ import os
 from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import escape_markdown, markdown_code
-from analysis.reports.sections import ReportData, Section, load_report_data
-from analysis.reports.sections import counted  # noqa: F401  (notebooks call topics.counted)
+from analysis.reports.sections import (
+    ReportData,
+    Section,
+    counted,  # noqa: F401  (notebooks call topics.counted)
+    load_report_data,
+)
 
 #: Keyness terms below this p-value count in the summary.
 KEY_TERM_P = 0.05
