@@ -52,9 +52,11 @@ from analysis.sentiment.model import (  # noqa: F401
     blend_columns,
     cross_val_blend,
     fit_blend,
+    has_sentence_model,
     load_sentence_model,
     polarity_classes,
     polarity_labels,
+    sentence_model_dir,
     share_scores,
     stretch,
 )
