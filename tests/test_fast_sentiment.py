@@ -60,6 +60,24 @@ def test_pooled_features_are_per_sentence():
 
 
 @pytest.mark.skipif(not HAS_STATIC, reason="no static sentence model")
+def test_cached_word_ids_are_the_tokenizers(seed_text):
+    model = StaticRegressor(config.SENTENCE_SENTIMENT_MODELS["static"])
+    texts = [
+        *_sentences(seed_text),
+        seed_text,
+        "caf\u00e9 na\u0308ive \u4e2d\u6587abc don\u2019t",
+        "\u00a0word\u3000two\tthree\nfour",
+        "a\x1cb c",
+        "x\u2028y z",
+        " ".join(["word"] * 600),
+    ]
+    expected = [e.ids for e in model.tokenizer.encode_batch(texts, add_special_tokens=False)]
+    assert model.token_ids(texts) == expected
+    # Again, from the cache only.
+    assert model.token_ids(texts[::-1]) == expected[::-1]
+
+
+@pytest.mark.skipif(not HAS_STATIC, reason="no static sentence model")
 def test_static_model_scores_are_batch_invariant(seed_text):
     model = load_sentence_model(1, "static")
     assert isinstance(model, StaticRegressor)
