@@ -187,10 +187,8 @@ def batch_check(sample: list[str], n: int = 300) -> None:
             alone = np.array([scorer.predict([s])[0] for s in sentences])
             worst = max(np.abs(alone - together).max(), np.abs(shuffled - together).max())
             same = "identical" if worst == 0 else "DIFFERENT"
-            print(
-                f"  blended ({model}), model batch size {batch_size}: max |difference| "
-                f"{worst:.3g} ({same})"
-            )
+            size = "any batch size" if model == "static" else f"model batch size {batch_size}"
+            print(f"  blended ({model}), {size}: max |difference| {worst:.3g} ({same})")
             if model == "static":
                 break  # the static model takes no batch size
 
