@@ -12,7 +12,7 @@ import pytest
 from analysis import cli, config
 from analysis.encoder import BucketedOnnxModel, OnnxModel
 from analysis.sentiment import SentimentScorer, load_sentence_model, sentence_model_dir
-from analysis.sentiment.static import StaticRegressor, pooled_features
+from analysis.sentiment.static import StaticRegressor, _load_arrays, conv_features, pooled_features
 from analysis.target import LABELS, load_target_model, target_sentiments
 
 HAS_STATIC = (config.SENTENCE_SENTIMENT_MODELS["static"] / "model.npz").is_file()
@@ -57,6 +57,49 @@ def test_pooled_features_are_per_sentence():
     # An empty sentence reads [PAD] (row 0).
     np.testing.assert_array_equal(out[1], np.concatenate([table[0]] * 3))
     np.testing.assert_array_equal(out[2], np.concatenate([table[9]] * 3))
+
+
+def _tiny_conv_model(rng):
+    """A convolutional model's arrays as ``model.npz`` holds them (vocabulary 12, d 4)."""
+    return {
+        "table": rng.normal(size=(12, 4)).astype(np.float16),
+        "conv_widths": np.array([1, 3]),
+        "conv_weight_0": rng.normal(size=(5, 4, 1)).astype(np.float32),
+        "conv_bias_0": rng.normal(size=5).astype(np.float32),
+        "conv_weight_1": rng.normal(size=(2, 4, 3)).astype(np.float32),
+        "conv_bias_1": rng.normal(size=2).astype(np.float32),
+        "weight": rng.normal(size=14).astype(np.float32),
+        "intercept": np.float32(0.1),
+    }
+
+
+def test_conv_features_are_a_convolution_per_sentence():
+    data = _tiny_conv_model(np.random.default_rng(1))
+    arrays = _load_arrays(data)
+    sentences = [[1, 2, 3, 4], [], [11], [5, 5, 6], [7, 8, 9, 10], [2, 1]]
+    out = conv_features(arrays["conv_tables"], arrays["conv_biases"], sentences)
+    table = data["table"].astype(np.float32)
+    for row, ids in zip(out, sentences, strict=True):
+        x = table[ids or [0]]
+        x = np.vstack([x, np.zeros((2, 4), dtype=np.float32)])  # zero vectors past the end
+        n = len(ids or [0])
+        expected = []
+        for j in (0, 1):
+            w, b = data[f"conv_weight_{j}"], data[f"conv_bias_{j}"]
+            h = np.tanh(
+                [b + sum(w[:, :, k] @ x[t + k] for k in range(w.shape[2])) for t in range(n)]
+            )
+            expected += [h.mean(0), h.max(0)]
+        np.testing.assert_allclose(row, np.concatenate(expected), rtol=1e-5, atol=1e-6)
+    # Alone, in another order, in another company: the same numbers to the last bit.
+    for i, ids in enumerate(sentences):
+        alone = conv_features(arrays["conv_tables"], arrays["conv_biases"], [ids])
+        np.testing.assert_array_equal(alone[0], out[i])
+    order = [4, 0, 5, 2, 1, 3]
+    shuffled = conv_features(
+        arrays["conv_tables"], arrays["conv_biases"], [sentences[i] for i in order]
+    )
+    np.testing.assert_array_equal(shuffled, out[order])
 
 
 @pytest.mark.skipif(not HAS_STATIC, reason="no static sentence model")

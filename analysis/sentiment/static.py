@@ -87,6 +87,62 @@ def pooled_features(table: np.ndarray, id_lists: Sequence[Sequence[int]]) -> np.
     return np.hstack([means, maxima, minima])
 
 
+def conv_features(
+    tables: Sequence[Sequence[np.ndarray]],
+    biases: Sequence[np.ndarray],
+    id_lists: Sequence[Sequence[int]],
+) -> np.ndarray:
+    """Mean and max over positions of a one-layer convolution over each sentence's tokens.
+
+    Parameters
+    ----------
+    tables : sequence of sequence of numpy.ndarray
+        ``tables[j][k]`` is the (vocabulary + 1, channels) float32 product of the token table
+        and the ``k``-th tap of the ``j``-th filter bank (width ``len(tables[j])``); its last
+        row is zeros, read past a sentence's end (the training pads with zero vectors).
+    biases : sequence of numpy.ndarray
+        (channels,) bias of each filter bank.
+    id_lists : sequence of sequence of int
+        Token ids of each sentence; an empty one reads :data:`EMPTY_TOKEN`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(id_lists), 2 * channels * banks) float32: per bank, the mean then the max of
+        ``tanh(bias + sum_k tables[j][k][ids[t + k]])`` over positions ``t``.
+
+    Notes
+    -----
+    Batch-invariant by construction: a window's value is a sum of looked-up rows added in tap
+    order, the non-linearity is element-wise, and the mean and max run over one sentence's
+    positions one after another (sentences of one length are stacked so numpy works on many at
+    once, but no number of one sentence meets another's). The convolution is written out as
+    lookups because a matrix product per batch would let BLAS pick its kernel (and rounding)
+    by the number of rows.
+    """
+    null = tables[0][0].shape[0] - 1
+    lists = [list(i) or [EMPTY_TOKEN] for i in id_lists]
+    lengths = np.fromiter((len(i) for i in lists), dtype=np.int64, count=len(lists))
+    widest = max(len(bank) for bank in tables)
+    out = np.empty((len(lists), 2 * sum(b.shape[0] for b in biases)), dtype=np.float32)
+    for length in np.unique(lengths):
+        which = np.flatnonzero(lengths == length)
+        ids = np.full((len(which), int(length) + widest - 1), null, dtype=np.int64)
+        ids[:, :length] = [lists[i] for i in which]
+        parts = []
+        for bank, bias in zip(tables, biases, strict=True):
+            h = np.broadcast_to(bias, (len(which), int(length), bias.shape[0])).copy()
+            for k, tap in enumerate(bank):
+                h += tap[ids[:, k : k + length]]
+            np.tanh(h, out=h)
+            total = h[:, 0].copy()
+            for t in range(1, int(length)):
+                total += h[:, t]
+            parts += [total / np.float32(length), h.max(axis=1)]
+        out[which] = np.hstack(parts)
+    return out
+
+
 def _read_meta(model_dir: Path) -> dict:
     path = model_dir / META_FILE
     if not path.is_file():
@@ -95,6 +151,35 @@ def _read_meta(model_dir: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelFilesError(f"{path}: meta.json is not valid JSON ({exc})") from exc
+
+
+def _load_arrays(data) -> dict:
+    """The arrays a `StaticRegressor` computes with, from its ``model.npz``.
+
+    A pooled model holds ``table``, ``weight_mean``, ``weight_max``, ``weight_min`` and
+    ``intercept``; a convolutional one holds ``table``, ``conv_widths``, ``conv_weight_J``
+    ((channels, d, width) like torch's ``Conv1d``), ``conv_bias_J``, ``weight`` and
+    ``intercept``, and each tap of each filter bank is multiplied into the table once, here, so
+    scoring is lookups and additions (:func:`conv_features`).
+    """
+    table = data["table"].astype(np.float32)
+    arrays = {"table": table, "intercept": np.float32(data["intercept"])}
+    if "conv_widths" not in data:
+        arrays["weight"] = np.concatenate(
+            [data["weight_mean"], data["weight_max"], data["weight_min"]]
+        ).astype(np.float32)
+        return arrays
+    tables, biases = [], []
+    for j, width in enumerate(data["conv_widths"]):
+        weight = data[f"conv_weight_{j}"].astype(np.float32)
+        if weight.shape[1:] != (table.shape[1], int(width)):
+            raise ModelFilesError(f"conv_weight_{j} has shape {weight.shape}, not (c, d, {width})")
+        null = np.zeros((1, weight.shape[0]), dtype=np.float32)
+        tables.append([np.vstack([table @ weight[:, :, k].T, null]) for k in range(int(width))])
+        biases.append(data[f"conv_bias_{j}"].astype(np.float32))
+    arrays |= {"conv_tables": tables, "conv_biases": biases}
+    arrays["weight"] = data["weight"].astype(np.float32)
+    return arrays
 
 
 class StaticRegressor:
@@ -158,13 +243,7 @@ class StaticRegressor:
             with self._lock:
                 if self._arrays is None:
                     with np.load(self.model_dir / STATIC_WEIGHTS_FILE) as data:
-                        self._arrays = {
-                            "table": data["table"].astype(np.float32),
-                            "weight": np.concatenate(
-                                [data["weight_mean"], data["weight_max"], data["weight_min"]]
-                            ).astype(np.float32),
-                            "intercept": np.float32(data["intercept"]),
-                        }
+                        self._arrays = _load_arrays(data)
         return self._arrays
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -221,9 +300,11 @@ class StaticRegressor:
         out = np.empty((len(texts), 1), dtype=np.float32)
         arrays = self.arrays
         for lo in range(0, len(texts), STATIC_BLOCK):
-            features = pooled_features(
-                arrays["table"], self.token_ids(texts[lo : lo + STATIC_BLOCK])
-            )
+            ids = self.token_ids(texts[lo : lo + STATIC_BLOCK])
+            if "conv_tables" in arrays:
+                features = conv_features(arrays["conv_tables"], arrays["conv_biases"], ids)
+            else:
+                features = pooled_features(arrays["table"], ids)
             # A row-wise sum (numpy's pairwise summation over one row of fixed length), not a
             # matrix product whose kernel and blocking BLAS may pick by the number of rows.
             scores = (features * arrays["weight"]).sum(axis=1, dtype=np.float32)
