@@ -90,8 +90,26 @@ REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"
 PIPELINE_KEY_ENV = "NEWS_ANALYSIS_PIPELINE_KEY"
 
 #: Target-sentiment model (int8 ONNX, tokenizer, meta.json) built by scripts/train_target_sentiment.py.
-TARGET_SENTIMENT_MODEL_DIR = MODELS_DIR / "target_sentiment"
-#: The committed sentence-sentiment regressor (int8 ONNX; see scripts/train_sentence_sentiment.py).
-SENTENCE_SENTIMENT_MODEL_DIR = MODELS_DIR / "sentence_sentiment"
+#: By name: ``dynamic`` quantises activations per call (so it runs one target per call);
+#: ``fixed`` is the same network re-exported with fixed int8 scales
+#: (scripts/distil_target_sentiment.py), run in batches of equal token length and
+#: batch-invariant.
+TARGET_SENTIMENT_MODELS = {
+    "dynamic": MODELS_DIR / "target_sentiment",
+    "fixed": MODELS_DIR / "target_sentiment_fixed",
+}
+TARGET_SENTIMENT_MODEL_DIR = TARGET_SENTIMENT_MODELS["fixed"]
+#: The committed sentence-sentiment regressors, by name (``SentimentScorer(model=NAME)``,
+#: ``sentiment --model NAME``): ``transformer`` is 4 blocks of all-MiniLM-L6-v2 as int8 ONNX
+#: (scripts/train_sentence_sentiment.py); ``static`` is a static-embedding regressor distilled
+#: from it (scripts/distil_sentence_sentiment.py), run with numpy and batch-invariant.
+SENTENCE_SENTIMENT_MODELS = {
+    "transformer": MODELS_DIR / "sentence_sentiment",
+    "static": MODELS_DIR / "sentence_sentiment_static",
+}
+#: The model a scorer uses unless told otherwise.
+SENTENCE_SENTIMENT_MODEL = "transformer"
+#: Folder of the default sentence-sentiment model.
+SENTENCE_SENTIMENT_MODEL_DIR = SENTENCE_SENTIMENT_MODELS[SENTENCE_SENTIMENT_MODEL]
 #: Attribution tagger (sources, cues, contents; int8 ONNX) built by scripts/train_attribution.py.
 ATTRIBUTION_MODEL_DIR = MODELS_DIR / "attribution"

@@ -1,4 +1,10 @@
-"""Run the package's committed ONNX text models on the CPU with onnxruntime and `tokenizers`."""
+"""Run the package's committed ONNX text models on the CPU with onnxruntime and `tokenizers`.
+
+`BucketedOnnxModel` runs a graph free of per-call quantisation (float32, or int8 with fixed
+scales) on batches whose inputs all have the same number of tokens: with no padding, the other
+rows of a batch cannot reach a row's result, so an input gets the same output alone, in any
+batch and in any order (the tests check that onnxruntime keeps it so).
+"""
 
 from __future__ import annotations
 
@@ -224,4 +230,107 @@ class OnnxModel:
     def __repr__(self) -> str:
         return (
             f"OnnxModel({str(self.model_dir)!r}, intra_op_num_threads={self.intra_op_num_threads})"
+        )
+
+
+def load_onnx_model(model_dir: str | Path, *, intra_op_num_threads: int = 1) -> OnnxModel:
+    """`BucketedOnnxModel` when the folder's meta.json says ``"batch_invariant": true``, else
+    a plain `OnnxModel` (whose int8 graphs quantise activations per call: batch size 1)."""
+    path = Path(model_dir) / META_FILE
+    meta = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    cls = BucketedOnnxModel if meta.get("batch_invariant") else OnnxModel
+    return cls(model_dir, intra_op_num_threads=intra_op_num_threads)
+
+
+class BucketedOnnxModel(OnnxModel):
+    """An `OnnxModel` whose batches hold inputs of one token length only (no padding).
+
+    Inputs are tokenised one by one (no padding), grouped by their exact token count and run
+    ``batch_size`` at a time, so a batch is a block of equal-length rows and the attention
+    mask is all ones. With a graph free of per-batch quantisation (float32, or int8 with fixed
+    scales) a row's output then depends on that row alone.
+
+    Parameters are those of `OnnxModel`.
+    """
+
+    #: A row's result does not depend on the other rows of a call (see the class notes).
+    batch_invariant = True
+
+    @property
+    def tokenizer(self):
+        """The `tokenizers.Tokenizer`, truncating to ``max_length``, never padding."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+            tok.enable_truncation(max_length=self.max_length, strategy="longest_first")
+            tok.no_padding()
+            self._tokenizer = tok
+        return self._tokenizer
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        text_pairs: Sequence[str] | None = None,
+        batch_size: int = 32,
+    ) -> np.ndarray:
+        """Run the graph on equal-length batches; one output row per input, in input order.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Inputs (first segments when ``text_pairs`` is given).
+        text_pairs : sequence of str, optional
+            Second segments, the same length as ``texts``.
+        batch_size : int, default 32
+            Most inputs per onnxruntime call (results do not depend on it).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (len(texts), ...) float array: the graph's first output.
+        """
+        texts = [str(t) for t in texts]
+        if text_pairs is not None:
+            text_pairs = [str(t) for t in text_pairs]
+            if len(text_pairs) != len(texts):
+                raise ValueError(
+                    f"text_pairs has {len(text_pairs)} items but texts has {len(texts)}"
+                )
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        session = self.session
+        output = session.get_outputs()[0]
+        if not texts:
+            width = output.shape[-1] if isinstance(output.shape[-1], int) else 0
+            return np.zeros((0, width), dtype=np.float32)
+        wanted = self.input_names
+        inputs = texts if text_pairs is None else list(zip(texts, text_pairs, strict=True))
+        encodings = self.tokenizer.encode_batch(inputs)
+        by_length: dict[int, list[int]] = {}
+        for i, enc in enumerate(encodings):
+            by_length.setdefault(len(enc.ids), []).append(i)
+        out = None
+        for length in sorted(by_length):
+            rows = by_length[length]
+            for lo in range(0, len(rows), batch_size):
+                idx = rows[lo : lo + batch_size]
+                ids = np.array([encodings[i].ids for i in idx], dtype=np.int64)
+                feed = {
+                    "input_ids": ids,
+                    "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.array(
+                        [encodings[i].type_ids for i in idx], dtype=np.int64
+                    ),
+                }
+                result = session.run([output.name], {n: feed[n] for n in wanted})[0]
+                if out is None:
+                    out = np.empty((len(texts), *result.shape[1:]), dtype=result.dtype)
+                out[idx] = result
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"BucketedOnnxModel({str(self.model_dir)!r}, "
+            f"intra_op_num_threads={self.intra_op_num_threads})"
         )

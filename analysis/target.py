@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.encoder import OnnxModel
+from analysis.encoder import OnnxModel, load_onnx_model
 
 LABELS = ("negative", "neutral", "positive")
 #: Columns a `target-sentiment` input row must carry.
@@ -34,21 +35,35 @@ class TargetOffsetError(ValueError):
     """Target offsets that do not select a non-empty span of the text."""
 
 
-@functools.lru_cache(maxsize=1)
-def load_target_model(intra_op_num_threads: int = 1) -> OnnxModel:
+@functools.lru_cache(maxsize=4)
+def load_target_model(intra_op_num_threads: int = 1, model: str | None = None) -> OnnxModel:
     """Load the committed target-sentiment model from the installed package (cached).
 
     Parameters
     ----------
     intra_op_num_threads : int, default 1
         onnxruntime threads per operator.
+    model : str, optional
+        A name in ``config.TARGET_SENTIMENT_MODELS`` (``fixed``, ``dynamic``) or a model
+        folder; default ``config.TARGET_SENTIMENT_MODEL_DIR``.
 
     Returns
     -------
     OnnxModel
-        The model in ``config.TARGET_SENTIMENT_MODEL_DIR``; nothing is downloaded.
+        Nothing is downloaded. A model whose meta.json declares it batch-invariant (fixed int8
+        scales) is run by `analysis.encoder.BucketedOnnxModel`, in batches of equal token
+        length.
     """
-    return OnnxModel(config.TARGET_SENTIMENT_MODEL_DIR, intra_op_num_threads=intra_op_num_threads)
+    if model is None:
+        folder = config.TARGET_SENTIMENT_MODEL_DIR
+    elif model in config.TARGET_SENTIMENT_MODELS:
+        folder = config.TARGET_SENTIMENT_MODELS[model]
+    else:
+        folder = Path(model)
+        if not folder.is_dir():
+            names = ", ".join(sorted(config.TARGET_SENTIMENT_MODELS))
+            raise ValueError(f"{model}: not a target-sentiment model name ({names}) nor a folder")
+    return load_onnx_model(folder, intra_op_num_threads=intra_op_num_threads)
 
 
 def _check_offsets(text: str, start, end) -> tuple[int, int]:
@@ -163,7 +178,7 @@ def target_sentiments(
     ends: Sequence[int],
     *,
     model: OnnxModel | None = None,
-    batch_size: int = 1,
+    batch_size: int | None = None,
 ) -> pd.DataFrame:
     """Sentiment toward one target per text, for many texts at once.
 
@@ -176,12 +191,13 @@ def target_sentiments(
         Character offsets of each target in its text.
     model : OnnxModel, optional
         Defaults to the committed model (`load_target_model`).
-    batch_size : int, default 1
-        Targets per onnxruntime call. The int8 graph quantises activations per call, so in a
-        batch a target's probabilities shift with its neighbours and their padding (up to 0.09
-        on NewsMTSC dev, enough to flip some polarities); one target per call keeps every
-        result reproducible on its own and, without padding, was no slower (about 158 targets
-        per CPU-second against 152 for batches of 32).
+    batch_size : int, optional
+        Targets per onnxruntime call; by default 32 for a batch-invariant model
+        (`analysis.encoder.BucketedOnnxModel`: batches of equal token length and a graph with
+        fixed int8 scales, so a target gets the same probabilities alone, in any batch and in
+        any order) and 1 otherwise: a dynamically quantised int8 graph scales activations per
+        call, so in a batch a target's probabilities would shift with its neighbours and their
+        padding (up to 0.09 on NewsMTSC dev, enough to flip some polarities).
 
     Returns
     -------
@@ -222,6 +238,8 @@ def target_sentiments(
             {"polarity": pd.Series(dtype=object), **{k: pd.Series(dtype=float) for k in LABELS}}
         )
     first, second = (mentions, marked) if mention_first else (marked, mentions)
+    if batch_size is None:
+        batch_size = 32 if getattr(model, "batch_invariant", False) else 1
     probs = _softmax(model.predict(first, second, batch_size=batch_size).astype(np.float64))
     frame = pd.DataFrame(probs, columns=list(labels))[list(LABELS)]
     frame.insert(0, "polarity", [LABELS[j] for j in frame[list(LABELS)].to_numpy().argmax(axis=1)])

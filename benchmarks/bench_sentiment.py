@@ -12,6 +12,11 @@ Prints, in one run:
 * Sentences per second for vaderSentiment and the project's scorer on the same sentences
   (default 10,000 drawn from the four ground-truth files), pinned to one core with one
   onnxruntime thread; wall-clock and CPU-time rates are both shown, as the machine is shared.
+  Every sentence model (``config.SENTENCE_SENTIMENT_MODELS``: transformer, static) is scored.
+* Batch invariance: the largest difference between a sentence's compound alone and in a batch
+  (and shuffled), per model.
+* Wall-clock of the ``sentiment`` command on the same sentences, per model, against
+  ``--rules-only``.
 
 Usage::
 
@@ -21,6 +26,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -33,6 +39,8 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np  # noqa: E402
+
+from analysis import config  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = CHECKOUT.parent / "shared" / "data" / "vader_groundtruth"
@@ -90,21 +98,23 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
     vader = SentimentIntensityAnalyzer()
     results = {"vaderSentiment": np.array([vader.polarity_scores(t)["compound"] for t in texts])}
     cv = {}
-    kinds = (("project rules only", False), ("project blended", True))
+    kinds = [("project rules only", False, None)] + [
+        (f"project blended ({m})", True, m) for m in config.SENTENCE_SENTIMENT_MODELS
+    ]
     examples = {}
     if baseline is not None:
         # An older meta.json's blend, scored by this code: an older blend (without "columns",
         # with a cut/slope "scale", without "neutral") gives exactly the compound it gave
         # before, so before/after share one run.
         old = json.loads(baseline.read_text(encoding="utf-8")).get("blend", {})
-        for name, use_model in kinds:
+        for name, use_model, model in kinds[:2]:
             blend = old.get("model" if use_model else "rules")
-            scorer = SentimentScorer(use_model=use_model, blend=blend)
+            scorer = SentimentScorer(use_model=use_model, blend=blend, model=model)
             results[f"{name} [{baseline.name}]"] = scorer.predict(texts)
             if use_model:
                 examples[f"blended [{baseline.name}]"] = scorer.predict(EXAMPLES)
-    for name, use_model in kinds:
-        scorer = SentimentScorer(use_model=use_model)
+    for name, use_model, model in kinds:
+        scorer = SentimentScorer(use_model=use_model, model=model)
         results[name] = scorer.transform(texts)["compound"].to_numpy()
         # The 5-fold estimate refits what --calibrate fits: every column, scale, neutral rule.
         columns = FIT_COLUMNS["model" if use_model else "rules"]
@@ -114,7 +124,7 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
         )
         print(f"{name}: blend {scorer._blend()}")
         if use_model:
-            examples["blended"] = scorer.predict(EXAMPLES)
+            examples[f"blended ({model})"] = scorer.predict(EXAMPLES)
 
     print()
     width = max(34, *(len(n) for n in results))
@@ -128,13 +138,23 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
         lo, hi = np.quantile(scores, [0.01, 0.99])
         zero = float(np.mean(scores == 0))
         print(f"{name:<{width}} {r:>10.4f} {f1:>9.4f} {lo:>+7.3f} {hi:>+7.3f} {zero:>9.1%}")
-    raw = np.corrcoef(SentimentScorer(use_model=True).model_scores(texts), y)[0, 1]
-    print(f"{'model alone (no rules, no blend)':<{width}} {raw:>10.4f}")
+    for model in config.SENTENCE_SENTIMENT_MODELS:
+        raw = np.corrcoef(SentimentScorer(model=model).model_scores(texts), y)[0, 1]
+        print(f"{f'model alone ({model}; no rules, no blend)':<{width}} {raw:>10.4f}")
     lo, hi = np.quantile(y, [0.01, 0.99])
     print(f"{'human ratings / 4':<{width}} {'':>10} {'':>9} {lo:>+7.3f} {hi:>+7.3f}")
     base = np.corrcoef(results["vaderSentiment"], y)[0, 1]
-    gain = np.corrcoef(results["project blended"], y)[0, 1] - base
-    print(f"\nblended r - VADER r = {gain:+.4f} (target >= +0.10)")
+    default = f"project blended ({config.SENTENCE_SENTIMENT_MODEL})"
+    gain = np.corrcoef(results[default], y)[0, 1] - base
+    print(f"\n{default} r - VADER r = {gain:+.4f} (target >= +0.10)")
+    r_static = np.corrcoef(results["project blended (static)"], y)[0, 1]
+    r_transformer = np.corrcoef(results["project blended (transformer)"], y)[0, 1]
+    cv_static = np.corrcoef(cv["project blended (static)"], y)[0, 1]
+    cv_transformer = np.corrcoef(cv["project blended (transformer)"], y)[0, 1]
+    print(
+        f"static - transformer blended r = {r_static - r_transformer:+.4f} in-sample, "
+        f"{cv_static - cv_transformer:+.4f} 5-fold (target >= -0.01)"
+    )
     print("\nexamples (issue 17; the README's and the reader's expectations):")
     names = list(examples)
     print(" | ".join([f"{'sentence':<62}", *(f"{n:>{max(8, len(n))}}" for n in names)]))
@@ -143,7 +163,7 @@ def accuracy(data: Path, baseline: Path | None = None) -> None:
         print(" | ".join([f"{text:<62}", *cells]))
 
 
-def speed(data: Path, n: int, seed: int) -> None:
+def speed(data: Path, n: int, seed: int) -> list[str]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from analysis.sentiment import SentimentScorer
@@ -155,11 +175,13 @@ def speed(data: Path, n: int, seed: int) -> None:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     print(f"\nspeed: {len(sample):,} sentences (seed {seed}) from {', '.join(ALL_FILES)}")
     print(f"pinned to CPU(s) {sorted(os.sched_getaffinity(0))}, onnxruntime intra-op threads 1")
+    rates = {}
 
     def timed(label, fn) -> None:
         w0, c0 = time.perf_counter(), time.process_time()
         fn()
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        rates[label] = len(sample) / cpu
         print(
             f"{label:<34} {len(sample) / wall:>8.0f} sentences/s wall, "
             f"{len(sample) / cpu:>8.0f} per CPU-second"
@@ -169,9 +191,66 @@ def speed(data: Path, n: int, seed: int) -> None:
     timed("vaderSentiment", lambda: [vader.polarity_scores(t) for t in sample])
     rules = SentimentScorer(use_model=False)
     timed("project rules only", lambda: rules.transform(sample))
-    blended = SentimentScorer(use_model=True, intra_op_num_threads=1)
-    blended.transform(sample[:32])  # load the ONNX session outside the timing
-    timed("project blended (rules + model)", lambda: blended.transform(sample))
+    for model in config.SENTENCE_SENTIMENT_MODELS:
+        blended = SentimentScorer(model=model, intra_op_num_threads=1)
+        blended.transform(sample[:32])  # load the model outside the timing
+        timed(f"project blended ({model})", functools.partial(blended.transform, sample))
+    static, old = rates["project blended (static)"], rates["project blended (transformer)"]
+    print(
+        f"blended static / blended transformer = {static / old:.1f}x per CPU-second "
+        f"(target >= 10x and >= 5,000 sentences/s); static / rules only = "
+        f"{static / rates['project rules only']:.2f}"
+    )
+    return sample
+
+
+def batch_check(sample: list[str], n: int = 300) -> None:
+    """Largest difference of a score alone against the same sentence in a batch, shuffled."""
+    from analysis.sentiment import SentimentScorer
+
+    sentences = sample[:n]
+    order = list(range(len(sentences)))
+    random.Random(1).shuffle(order)
+    print(f"\nbatch invariance: {len(sentences)} sentences alone, in one batch and shuffled")
+    for model in config.SENTENCE_SENTIMENT_MODELS:
+        for batch_size in (1, 32):
+            scorer = SentimentScorer(model=model, batch_size=batch_size)
+            together = scorer.predict(sentences)
+            shuffled = np.empty_like(together)
+            shuffled[order] = scorer.predict([sentences[i] for i in order])
+            alone = np.array([scorer.predict([s])[0] for s in sentences])
+            worst = max(np.abs(alone - together).max(), np.abs(shuffled - together).max())
+            same = "identical" if worst == 0 else "DIFFERENT"
+            size = "any batch size" if model == "static" else f"model batch size {batch_size}"
+            print(f"  blended ({model}), {size}: max |difference| {worst:.3g} ({same})")
+            if model == "static":
+                break  # the static model takes no batch size
+
+
+def cli_timing(sample: list[str]) -> None:
+    """Wall-clock of the ``sentiment`` command on the sample, per model, against --rules-only."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "sentences.jsonl"
+        with src.open("w", encoding="utf-8") as fh:
+            for text in sample:
+                fh.write(json.dumps({"text": text}) + "\n")
+        print(f"\n`sentiment` command on {len(sample):,} sentences (wall-clock, one run each)")
+        seconds = {}
+        for label, extra in [
+            ("--rules-only", ["--rules-only"]),
+            *((f"--model {m}", ["--model", m]) for m in config.SENTENCE_SENTIMENT_MODELS),
+        ]:
+            cmd = [sys.executable, "-m", "analysis", "sentiment", str(src)]
+            cmd += ["-o", str(Path(tmp) / "out.jsonl"), *extra]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, cwd=CHECKOUT)
+            seconds[label] = time.perf_counter() - t0
+            ratio = seconds[label] / seconds["--rules-only"]
+            print(f"  sentiment {label:<20} {seconds[label]:>7.1f} s ({ratio:.2f}x --rules-only)")
+        print("  (target: the default at most 2x --rules-only)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     accuracy(args.data, args.baseline_meta)
     if not args.no_speed:
-        speed(args.data, args.n, args.seed)
+        sample = speed(args.data, args.n, args.seed)
+        batch_check(sample)
+        cli_timing(sample)
     return 0
 
 

@@ -1,8 +1,11 @@
 """Benchmark sentiment toward a target on NewsMTSC dev: macro F1, targets per second, and a baseline.
 
-Runs the committed int8 ONNX model through the package runtime (`analysis.target_sentiments`,
-one onnxruntime thread) on ``dev_rw.jsonl`` and ``dev_mt.jsonl``, and in the same run a
-bag-of-words + VADER logistic regression trained on ``train.jsonl``. Usage::
+Runs each committed model (``config.TARGET_SENTIMENT_MODELS``: ``dynamic``, one target per call,
+and ``fixed``, batch-invariant in equal-length batches) through the package runtime
+(`analysis.target_sentiments`, one onnxruntime thread, pinned to one CPU) on ``dev_rw.jsonl``
+and ``dev_mt.jsonl``, checks that a target's result is the same alone, in a batch and
+shuffled, and in the same run trains a bag-of-words + VADER logistic regression on
+``train.jsonl``. Usage::
 
     .venv/bin/python benchmarks/bench_target_sentiment.py [--data-dir ../shared/data/newsmtsc]
 """
@@ -11,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+from analysis import config
 from analysis.target import LABELS, load_target_model, target_sentiments, target_window
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -84,43 +89,97 @@ def baseline(train: list[dict], splits: dict[str, list[dict]]) -> dict[str, floa
     }
 
 
+def batch_check(model, rows: list[dict], n: int = 120) -> float:
+    """Largest difference of a target's probabilities alone against in one batch and shuffled."""
+    import random
+
+    rows = rows[:n]
+    cols = list(LABELS)
+
+    def score(rs, batch_size=None):
+        return target_sentiments(
+            [r["text"] for r in rs],
+            [r["start"] for r in rs],
+            [r["end"] for r in rs],
+            model=model,
+            batch_size=batch_size,
+        )[cols].to_numpy()
+
+    together = score(rows)
+    order = list(range(len(rows)))
+    random.Random(0).shuffle(order)
+    shuffled = np.empty_like(together)
+    shuffled[order] = score([rows[i] for i in order])
+    alone = np.concatenate([score([r]) for r in rows])
+    # The largest batch a caller might ask for, whatever the model's default.
+    big = score(rows, batch_size=64)
+    return float(max(np.abs(x - together).max() for x in (shuffled, alone, big)))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="NewsMTSC folder")
-    ap.add_argument("--batch-size", type=int, default=1, help="targets per model call")
+    ap.add_argument(
+        "--batch-size", type=int, default=None, help="targets per model call (default: the model's)"
+    )
+    ap.add_argument(
+        "--models",
+        nargs="+",
+        default=list(config.TARGET_SENTIMENT_MODELS),
+        help="models to compare in one run (names in config.TARGET_SENTIMENT_MODELS)",
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the BoW + VADER baseline")
     args = ap.parse_args(argv)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
     splits = {name: read_split(args.data_dir / f"{name}.jsonl") for name in ("dev_rw", "dev_mt")}
-    model = load_target_model()
-    meta = model.meta
-    print(
-        f"model: {model.model_dir} (trained {meta.get('training', {}).get('epochs')} epochs, "
-        f"best epoch {meta.get('training', {}).get('best_epoch')}), onnxruntime 1 thread"
-    )
-    model.predict(["warm up"], ["up"])
-    model_f1 = {}
-    for name, rows in splits.items():
-        n_cut = sum(target_window(r["text"], r["start"], r["end"])[0] != r["text"] for r in rows)
-        t0, c0 = time.perf_counter(), time.process_time()
-        pred = target_sentiments(
-            [r["text"] for r in rows],
-            [r["start"] for r in rows],
-            [r["end"] for r in rows],
-            model=model,
-            batch_size=args.batch_size,
-        )
-        seconds = time.perf_counter() - t0
-        # CPU seconds as well: on a shared machine wall-clock speed depends on the other jobs.
-        cpu_seconds = time.process_time() - c0
-        gold = [r["gold"] for r in rows]
-        model_f1[name] = f1_score(gold, pred["polarity"], average="macro", labels=list(LABELS))
-        n_sent = len({r["text"] for r in rows})
+    rates: dict[str, float] = {}
+    for model_name in args.models:
+        model = load_target_model(1, model_name)
         print(
-            f"{name}: {len(rows)} targets in {n_sent} sentences ({n_cut} over 600 characters, "
-            f"read as a window): macro F1 {model_f1[name]:.4f}, accuracy {accuracy_score(gold, pred['polarity']):.4f}; "
-            f"{len(rows) / seconds:.1f} targets/s ({n_sent / seconds:.1f} sentences/s) wall-clock, "
-            f"{len(rows) / cpu_seconds:.1f} targets per CPU-second"
+            f"\nmodel {model_name}: {model.model_dir.name} ({type(model).__name__}, "
+            f"batch size {args.batch_size or ('32' if getattr(model, 'batch_invariant', False) else '1')}), "
+            "onnxruntime 1 thread, pinned to one CPU"
+        )
+        model.predict(["warm up"], ["up"])
+        model_f1 = {}
+        n_all, cpu_all = 0, 0.0
+        for name, rows in splits.items():
+            n_cut = sum(
+                target_window(r["text"], r["start"], r["end"])[0] != r["text"] for r in rows
+            )
+            t0, c0 = time.perf_counter(), time.process_time()
+            pred = target_sentiments(
+                [r["text"] for r in rows],
+                [r["start"] for r in rows],
+                [r["end"] for r in rows],
+                model=model,
+                batch_size=args.batch_size,
+            )
+            seconds = time.perf_counter() - t0
+            # CPU seconds as well: on a shared machine wall-clock speed depends on the other jobs.
+            cpu_seconds = time.process_time() - c0
+            n_all, cpu_all = n_all + len(rows), cpu_all + cpu_seconds
+            gold = [r["gold"] for r in rows]
+            model_f1[name] = f1_score(gold, pred["polarity"], average="macro", labels=list(LABELS))
+            n_sent = len({r["text"] for r in rows})
+            print(
+                f"{name}: {len(rows)} targets in {n_sent} sentences ({n_cut} over 600 characters, "
+                f"read as a window): macro F1 {model_f1[name]:.4f}, accuracy {accuracy_score(gold, pred['polarity']):.4f}; "
+                f"{len(rows) / seconds:.1f} targets/s ({n_sent / seconds:.1f} sentences/s) wall-clock, "
+                f"{len(rows) / cpu_seconds:.1f} targets per CPU-second"
+            )
+        rates[model_name] = n_all / cpu_all
+        worst = batch_check(model, splits["dev_mt"])
+        print(
+            f"batch invariance (120 dev_mt targets alone, batched, shuffled, batch size 64): "
+            f"max |difference| {worst:.3g} ({'identical' if worst == 0 else 'DIFFERENT'})"
+        )
+    if "fixed" in rates and "dynamic" in rates:
+        print(
+            f"\nfixed / dynamic targets per CPU-second: {rates['fixed'] / rates['dynamic']:.2f}x "
+            "(target >= 5x, >= 700 targets/s)"
         )
     if not args.no_baseline:
         t0 = time.perf_counter()
@@ -129,7 +188,7 @@ def main(argv=None) -> int:
             f"baseline BoW + VADER logistic regression ({time.perf_counter() - t0:.0f} s to train and score):"
         )
         for name, f1 in base.items():
-            print(f"  {name}: macro F1 {f1:.4f} (model {model_f1[name]:.4f})")
+            print(f"  {name}: macro F1 {f1:.4f} (last model above {model_f1[name]:.4f})")
     return 0
 
 

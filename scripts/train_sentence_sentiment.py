@@ -219,7 +219,8 @@ def calibrate(data: Path, out: Path) -> int:
         "note": "in-sample on the benchmark split; cv_* are 5-fold, folds grouped by article",
     }
     for kind, use_model in (("rules", False), ("model", True)):
-        scorer = SentimentScorer(use_model=use_model, blend={})
+        # The model being calibrated (the folder given), not the package's default.
+        scorer = SentimentScorer(use_model=use_model, blend={}, model=out)
         _, X = scorer._features(texts, FIT_COLUMNS[kind])
         fitted = scorer.fit(texts, y).blend_
         z = cross_val_blend(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from analysis import config
 from analysis.cli.common import add_row_file_options
 
 
@@ -12,7 +13,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.sentiment import SCORE_COLUMNS, SentimentScorer
 
     column = args.text_column
-    scorer = SentimentScorer(use_model=not args.rules_only)
+    scorer = SentimentScorer(use_model=not args.rules_only, model=args.model)
 
     def prepare(row, warn) -> str:
         # A null text scores like an empty one: neutral.
@@ -48,5 +49,12 @@ def register(subparsers) -> None:
     p.add_argument("--text-column", default="text", help="column holding the text (default text)")
     p.add_argument(
         "--rules-only", action="store_true", help="skip the learned model (faster, less accurate)"
+    )
+    p.add_argument(
+        "--model",
+        choices=sorted(config.SENTENCE_SENTIMENT_MODELS),
+        default=None,
+        help=f"learned model to blend in (default {config.SENTENCE_SENTIMENT_MODEL}; static is "
+        "the fastest, transformer the one it was distilled from)",
     )
     p.set_defaults(func=run)

@@ -63,7 +63,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--batch-size",
         type=positive_int,
-        default=1,
-        help="targets per model call (default 1: each result independent of the other rows)",
+        default=None,
+        help="targets per model call (default 32 for the batch-invariant model, whose results "
+        "never depend on the other rows, else 1)",
     )
     p.set_defaults(func=run)

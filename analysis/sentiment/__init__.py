@@ -56,11 +56,13 @@ from analysis.sentiment.model import (  # noqa: F401
     cross_val_blend,
     end_scale,
     fit_blend,
+    has_sentence_model,
     load_sentence_model,
     neutral_mask,
     polarity_classes,
     polarity_labels,
     score_columns,
+    sentence_model_dir,
     share_scores,
     stretch,
 )

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from analysis import config
 from analysis.sentiment.model import (
     DEFAULT_BLEND,
     FIT_COLUMNS,
@@ -20,6 +19,7 @@ from analysis.sentiment.model import (
     apply_blend,
     blend_columns,
     fit_blend,
+    has_sentence_model,
     load_sentence_model,
     neutral_mask,
     polarity_classes,
@@ -44,13 +44,17 @@ class SentimentScorer(BaseEstimator):
     Parameters
     ----------
     use_model : bool, default True
-        Blend in the committed ONNX regressor; ``False`` gives the rules alone (faster, no
-        onnxruntime needed).
+        Blend in a committed learned regressor; ``False`` gives the rules alone.
+    model : str or Path, optional
+        Which regressor: ``"static"`` (a static-embedding model run with numpy: fast, and a
+        sentence scores the same alone or in any batch), ``"transformer"`` (int8 ONNX
+        MiniLM), a model folder, or None for ``config.SENTENCE_SENTIMENT_MODEL``. Each model
+        carries its own blend (its meta.json).
     batch_size : int, default 1
-        Sentences per model call. The int8 graph quantises activations per call, so in a batch
-        a sentence's score shifts with its neighbours and their padding (up to 0.1 on the
-        model's scale); one sentence per call keeps every score reproducible on its own, at
-        about 15% less speed than batches of 8.
+        Sentences per call of the transformer model. Its int8 graph quantises activations per
+        call, so in a batch a sentence's score shifts with its neighbours and their padding (up
+        to 0.1 on the model's scale); one sentence per call keeps every score reproducible on
+        its own. The static model's scores never depend on the batch.
     intra_op_num_threads : int, default 1
         onnxruntime threads per operator.
     blend : dict, optional
@@ -74,11 +78,13 @@ class SentimentScorer(BaseEstimator):
         self,
         use_model: bool = True,
         *,
+        model: str | None = None,
         batch_size: int = 1,
         intra_op_num_threads: int = 1,
         blend: Mapping | None = None,
     ) -> None:
         self.use_model = use_model
+        self.model = model
         self.batch_size = batch_size
         self.intra_op_num_threads = intra_op_num_threads
         self.blend = blend
@@ -94,7 +100,8 @@ class SentimentScorer(BaseEstimator):
         fitted = getattr(self, "blend_", None)
         if fitted is not None:
             return fitted
-        return dict(self.blend or _read_blend().get(self._kind) or DEFAULT_BLEND[self._kind])
+        shipped = _read_blend(self.model).get(self._kind)
+        return dict(self.blend or shipped or DEFAULT_BLEND[self._kind])
 
     def rule_scores(self, sentences: Sequence[str]) -> pd.DataFrame:
         """Return the rule engine's compound/positive/negative/neutral for each sentence."""
@@ -114,7 +121,7 @@ class SentimentScorer(BaseEstimator):
         out = np.zeros(len(texts), dtype=float)
         keep = [i for i, t in enumerate(texts) if t.strip()]
         if keep:
-            model = load_sentence_model(self.intra_op_num_threads)
+            model = load_sentence_model(self.intra_op_num_threads, self.model)
             pred = model.predict([texts[i] for i in keep], batch_size=self.batch_size)
             out[keep] = np.asarray(pred, dtype=float).reshape(len(keep), -1)[:, 0]
         return out
@@ -312,7 +319,7 @@ class Explanation:
 
 @functools.lru_cache(maxsize=4)
 def default_scorer(use_model: bool = True) -> SentimentScorer:
-    """A shared scorer for the extractors (the ONNX session is loaded once per process)."""
-    if use_model and not (config.SENTENCE_SENTIMENT_MODEL_DIR / "model.onnx").is_file():
+    """A shared scorer for the extractors (the model is loaded once per process)."""
+    if use_model and not has_sentence_model():
         use_model = False
     return SentimentScorer(use_model=use_model)

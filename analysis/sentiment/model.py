@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -14,28 +15,67 @@ from analysis.sentiment.rules import GOLD_THRESHOLD, POLARITY_THRESHOLD
 # --- learned component and blend -----------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=2)
-def load_sentence_model(intra_op_num_threads: int = 1):
-    """Load (once per process) the committed sentence-sentiment regressor.
+def sentence_model_dir(model: str | Path | None = None) -> Path:
+    """The folder of a sentence-sentiment model.
+
+    Parameters
+    ----------
+    model : str or Path, optional
+        A name in ``config.SENTENCE_SENTIMENT_MODELS`` (``transformer``, ``static``), a model
+        folder, or None for ``config.SENTENCE_SENTIMENT_MODEL_DIR`` (the default model).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if model is None:
+        return Path(config.SENTENCE_SENTIMENT_MODEL_DIR)
+    if isinstance(model, str) and model in config.SENTENCE_SENTIMENT_MODELS:
+        return Path(config.SENTENCE_SENTIMENT_MODELS[model])
+    path = Path(model)
+    if not path.is_dir():
+        names = ", ".join(sorted(config.SENTENCE_SENTIMENT_MODELS))
+        raise ValueError(f"{model}: not a sentence-sentiment model name ({names}) nor a folder")
+    return path
+
+
+def has_sentence_model(model: str | Path | None = None) -> bool:
+    """Whether the model's weights are installed (an ONNX graph or a static table)."""
+    from analysis.sentiment.static import STATIC_WEIGHTS_FILE
+
+    folder = sentence_model_dir(model)
+    return (folder / "model.onnx").is_file() or (folder / STATIC_WEIGHTS_FILE).is_file()
+
+
+@functools.lru_cache(maxsize=4)
+def load_sentence_model(intra_op_num_threads: int = 1, model: str | Path | None = None):
+    """Load (once per process) a committed sentence-sentiment regressor.
 
     Parameters
     ----------
     intra_op_num_threads : int, default 1
-        onnxruntime threads per operator.
+        onnxruntime threads per operator (the static model uses none).
+    model : str or Path, optional
+        Model name or folder (see :func:`sentence_model_dir`); default the configured model.
 
     Returns
     -------
-    analysis.encoder.OnnxModel
-        The model in ``config.SENTENCE_SENTIMENT_MODEL_DIR``; its first output column is the
+    analysis.encoder.OnnxModel or analysis.sentiment.static.StaticRegressor
+        Its ``predict(texts, batch_size=...)`` gives one row per text whose first column is the
         predicted human mean rating / 4.
     """
+    from analysis.sentiment.static import StaticRegressor, is_static_model_dir
+
+    folder = sentence_model_dir(model)
+    if is_static_model_dir(folder):
+        return StaticRegressor(folder)
     from analysis.encoder import OnnxModel
 
-    return OnnxModel(config.SENTENCE_SENTIMENT_MODEL_DIR, intra_op_num_threads=intra_op_num_threads)
+    return OnnxModel(folder, intra_op_num_threads=intra_op_num_threads)
 
 
-def _read_blend() -> dict:
-    path = config.SENTENCE_SENTIMENT_MODEL_DIR / "meta.json"
+def _read_blend(model: str | Path | None = None) -> dict:
+    path = sentence_model_dir(model) / "meta.json"
     if not path.is_file():
         return {}
     return json.loads(path.read_text(encoding="utf-8")).get("blend", {})
@@ -237,7 +277,12 @@ def apply_blend(X: np.ndarray, blend: Mapping) -> np.ndarray:
     w = np.asarray(blend["weights"], dtype=float)
     if X.shape[1] != len(w):
         raise ValueError(f"blend has {len(w)} weights for {X.shape[1]} score columns")
-    compound = stretch(float(blend["intercept"]) + X @ w, blend.get("scale"))
+    # Column by column, not ``X @ w``: BLAS may pick its kernel (and so its rounding) by the
+    # number of rows, and a sentence must score the same alone or in any batch.
+    z = np.full(len(X), float(blend["intercept"]))
+    for j, weight in enumerate(w):
+        z = z + X[:, j] * weight
+    compound = stretch(z, blend.get("scale"))
     return np.where(neutral_mask(X, blend), 0.0, compound)
 
 
