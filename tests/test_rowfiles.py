@@ -51,6 +51,68 @@ def csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+# --- an input column named like an output column is kept under input_NAME ----------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("in_suffix", [".jsonl", ".csv"])
+@pytest.mark.parametrize("out_suffix", [".jsonl", ".csv"])
+def test_input_columns_named_like_outputs_are_kept_under_a_prefix(
+    tmp_path, command, in_suffix, out_suffix
+):
+    # A file of sentences with the user's own gold label: scoring must not overwrite it.
+    rows = [
+        {
+            "text": "The minister praised the nurses.",
+            "label": "gold-pos",
+            "input_label": "x",
+            "negative": "mine",
+            "target_start": "0",
+            "target_end": "12",
+        },
+        {
+            "text": "The talks failed.",
+            "label": "gold-neg",
+            "input_label": "y",
+            "negative": "mine too",
+            "target_start": "4",
+            "target_end": "9",
+        },
+    ]
+    src = tmp_path / f"in{in_suffix}"
+    if in_suffix == ".jsonl":
+        src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        with src.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    dst = tmp_path / f"out{out_suffix}"
+    assert run(command, src, dst) == 0
+    out = jsonl(dst) if out_suffix == ".jsonl" else csv_rows(dst)
+    assert len(out) == 2
+    for got, row in zip(out, rows, strict=True):
+        assert got["input_negative"] == row["negative"]  # both commands write negative
+        if command == "sentiment":
+            # input_label is taken by the user's own column, which stays as it is.
+            assert got["input_input_label"] == row["label"]
+            assert got["input_label"] == row["input_label"]
+            assert got["label"] in {"negative", "neutral", "positive"}
+        else:
+            assert got["label"] == row["label"] and got["input_label"] == row["input_label"]
+        assert got["negative"] not in ("mine", "mine too")
+    names = list(out[0])
+    # The renamed input columns keep their places; the outputs follow.
+    assert names[: len(rows[0])] == [
+        "text",
+        "input_input_label" if command == "sentiment" else "label",
+        "input_label",
+        "input_negative",
+        "target_start",
+        "target_end",
+    ]
+
+
 # --- ids and every other column come back as written, from both commands ------------------------
 
 JSONL_IDS = ["1e3", "007", "1_1", "NaN", " 42", ("number", "1e3")]

@@ -34,7 +34,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -131,12 +131,42 @@ class Row(NamedTuple):
         return Field(self.values[name], self.raws.get(name))
 
     def set_values(self, values: Mapping[str, Any]) -> Row:
-        """Set ``values`` (JSON-serialisable) in this row and return it; an existing column
-        keeps its place. In place, so scoring a large file does not double its rows."""
-        self.values.update(values)
+        """Add ``values`` (JSON-serialisable) to this row and return it.
+
+        An input column named like a new one is kept, in its place, under the name
+        :func:`input_name` gives (``label`` -> ``input_label``), so a user's own ``label`` or
+        ``compound`` column is never overwritten. In place when nothing is renamed, so scoring a
+        large file does not double its rows.
+        """
+        row = self
+        if any(name in self.values for name in values):
+            names = {n: input_name(n, self.values, values) for n in values if n in self.values}
+            row = self._replace(
+                values={names.get(k, k): v for k, v in self.values.items()},
+                raws={names.get(k, k): v for k, v in self.raws.items()},
+                keys=MappingProxyType(
+                    {
+                        names.get(k, k): json.dumps(names[k]) if k in names else v
+                        for k, v in self.keys.items()
+                    }
+                )
+                if self.keys
+                else self.keys,
+            )
+        row.values.update(values)
         for name, value in values.items():
-            self.raws[name] = _encode(value)
-        return self
+            row.raws[name] = _encode(value)
+        return row
+
+
+def input_name(name: str, *taken: Container[str]) -> str:
+    """The name an input column keeps when a command's output column takes ``name``:
+    ``input_`` prefixed (again, until it is free in every one of ``taken``), the rule the
+    corpus loader applies to metadata columns named like an articles-table column."""
+    new = "input_" + name
+    while any(new in t for t in taken):
+        new = "input_" + new
+    return new
 
 
 @dataclasses.dataclass(frozen=True)
@@ -698,7 +728,8 @@ def run_rows(
     hint = "" if rejects_file is None else f" (all are in {rejects_file})"
     keep_hint = hint or " (use --rejects FILE to keep them all)"
     if scored:
-        columns = table.columns if table.format == "csv" else ()
+        # CSV rows all have the header's columns, renamed alike by Row.set_values.
+        columns = list(scored[0].values)[: len(table.columns)] if table.format == "csv" else ()
         warnings += write_rows(dst, scored, columns=columns)
     _show(src, "warning", warnings, "")
     _show(src, "rejected", rejects, keep_hint)
