@@ -145,7 +145,7 @@ def register(subparsers) -> None:
         "--reported-speech",
         action="store_true",
         help="add reported speech (indirect and mixed attributions) to the quotes table with "
-        "the learned attribution tagger (about 1.25x the extract time; its own cache entries)",
+        "the learned attribution tagger (about 1.3x the extract time; its own cache entries)",
     )
     p.add_argument(
         "--cache-dir", default=str(config.CACHE_DIR / "features"), help="per-article cache"
