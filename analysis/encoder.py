@@ -53,6 +53,17 @@ class ModelFilesError(FileNotFoundError):
     """A model folder lacks a file the runtime needs (the message names the folder and the file)."""
 
 
+def read_meta(model_dir: Path) -> dict:
+    """A model folder's ``meta.json`` ({} when there is none); invalid JSON names the file."""
+    path = Path(model_dir) / META_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelFilesError(f"{path}: meta.json is not valid JSON ({exc})") from exc
+
+
 class OnnxModel:
     """A tokenizer plus an ONNX graph, loaded from one folder of the installed package.
 
@@ -91,20 +102,11 @@ class OnnxModel:
                     f"{self.model_dir}: model folder has no {name} "
                     f"(expected {MODEL_FILE} and {TOKENIZER_FILE}; is the package installed with its models?)"
                 )
-        self.meta = self._read_meta()
+        self.meta = read_meta(self.model_dir)
         self.max_length = int(max_length or self.meta.get("max_length") or DEFAULT_MAX_LENGTH)
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
-
-    def _read_meta(self) -> dict:
-        path = self.model_dir / META_FILE
-        if not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ModelFilesError(f"{path}: meta.json is not valid JSON ({exc})") from exc
 
     @property
     def tokenizer(self):

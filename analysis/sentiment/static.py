@@ -9,7 +9,6 @@ any order, to the last bit (see `StaticRegressor`).
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import threading
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.encoder import META_FILE, TOKENIZER_FILE, ModelFilesError
+from analysis.encoder import TOKENIZER_FILE, ModelFilesError, read_meta
 
 #: Arrays of a `StaticRegressor` folder (numpy ``.npz``).
 STATIC_WEIGHTS_FILE = "model.npz"
@@ -143,17 +142,7 @@ def conv_features(
     return out
 
 
-def _read_meta(model_dir: Path) -> dict:
-    path = model_dir / META_FILE
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelFilesError(f"{path}: meta.json is not valid JSON ({exc})") from exc
-
-
-def _load_arrays(data) -> dict:
+def _load_arrays(data, path: Path | str = STATIC_WEIGHTS_FILE) -> dict:
     """The arrays a `StaticRegressor` computes with, from its ``model.npz``.
 
     A pooled model holds ``table``, ``weight_mean``, ``weight_max``, ``weight_min`` and
@@ -173,7 +162,9 @@ def _load_arrays(data) -> dict:
     for j, width in enumerate(data["conv_widths"]):
         weight = data[f"conv_weight_{j}"].astype(np.float32)
         if weight.shape[1:] != (table.shape[1], int(width)):
-            raise ModelFilesError(f"conv_weight_{j} has shape {weight.shape}, not (c, d, {width})")
+            raise ModelFilesError(
+                f"{path}: conv_weight_{j} has shape {weight.shape}, not (c, {table.shape[1]}, {width})"
+            )
         null = np.zeros((1, weight.shape[0]), dtype=np.float32)
         tables.append([np.vstack([table @ weight[:, :, k].T, null]) for k in range(int(width))])
         biases.append(data[f"conv_bias_{j}"].astype(np.float32))
@@ -217,7 +208,7 @@ class StaticRegressor:
                     f"{STATIC_WEIGHTS_FILE} and {TOKENIZER_FILE}; is the package installed with "
                     "its models?)"
                 )
-        self.meta = _read_meta(self.model_dir)
+        self.meta = read_meta(self.model_dir)
         self.max_length = int(self.meta.get("max_length") or 256)
         self._arrays: dict | None = None
         self._tokenizer = None
@@ -243,7 +234,7 @@ class StaticRegressor:
             with self._lock:
                 if self._arrays is None:
                     with np.load(self.model_dir / STATIC_WEIGHTS_FILE) as data:
-                        self._arrays = _load_arrays(data)
+                        self._arrays = _load_arrays(data, self.model_dir / STATIC_WEIGHTS_FILE)
         return self._arrays
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
