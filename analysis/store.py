@@ -240,7 +240,7 @@ def fill_feature_store(
     key = pipeline_key(model, table_names)
     name = hashlib.sha1(json.dumps([resolved, table_names, key, chosen]).encode()).hexdigest()[:16]
     out = config.CACHE_DIR / "stores" / name
-    articles, rejects = load_corpus(paths, **chosen)
+    articles, rejects = load_corpus(paths, progress=progress, **chosen)
     if articles.empty:
         raise ValueError(f"no article loaded from {', '.join(resolved)}: {len(rejects)} rejected")
     if actors is None:

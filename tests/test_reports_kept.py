@@ -62,3 +62,19 @@ def test_a_damaged_kept_table_is_computed_again(cache):
     pd.testing.assert_frame_equal(out, _table(quotes), check_exact=True)
     # and written again, so the next run reads it
     kept_table("scores", {"quotes": quotes}, _never)
+
+
+def test_a_report_reads_a_large_corpus_without_a_progress_bar(tmp_path, monkeypatch, capfd):
+    # A notebook's stderr lands in its report page: reading a corpus of many files (a progress
+    # bar on the command line) must print nothing there.
+    from analysis.reports.sections import load_report_data
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(config.PROGRESS_MIN_ITEMS + 2):
+        (corpus / f"{i:03d}.txt").write_text(f"Headline {i}\n\nThe minister spoke on day {i}.\n")
+    data = load_report_data(corpus, tables=("sentences",), loader=True, workers=1)
+    assert len(data["articles"]) == config.PROGRESS_MIN_ITEMS + 2
+    assert len(data["sentences"])
+    assert "loading" not in capfd.readouterr().err

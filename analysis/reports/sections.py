@@ -148,7 +148,10 @@ def load_report_data(
     if loader:
         from analysis.corpus import load_corpus
 
-        loaded["articles"], loaded["rejects"] = load_corpus(paths, **dict(columns or {}))
+        # No progress bar: a notebook's stderr lands in its report page.
+        loaded["articles"], loaded["rejects"] = load_corpus(
+            paths, progress=False, **dict(columns or {})
+        )
     store = None
     # "stories" needs no parse: it is grouped from the articles (below).
     wanted = [name for name in tables if name not in loaded and name != "stories"]
