@@ -133,6 +133,13 @@ def main() -> None:
                 f"Reuters {n_r} stories: bare spaCy {parse_r:.1f} s, extract (every table) "
                 f"{extract_s:.1f} s: throughput {parse_r / extract_s:.2f}x bare spaCy"
             )
+            static_s, _ = timed(
+                [*cmd[:6], str(tmp / "store-static"), *cmd[7:], "--static-sentiment"]
+            )
+            print(
+                f"  extract --static-sentiment {static_s:.1f} s: throughput "
+                f"{parse_r / static_s:.2f}x bare spaCy"
+            )
 
 
 if __name__ == "__main__":

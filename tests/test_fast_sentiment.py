@@ -223,3 +223,54 @@ def test_target_model_names():
     assert type(load_target_model(1, "dynamic")) is OnnxModel
     with pytest.raises(ValueError, match="nope: not a target-sentiment model name"):
         load_target_model(1, "nope")
+
+
+@pytest.mark.skipif(not HAS_STATIC, reason="no static sentence model")
+def test_static_sentiment_option_swaps_the_sentiment_extractor_and_the_key():
+    from analysis import features
+    from analysis.sentiment.extract import extract_sentiment_static
+
+    plain = features.select(["sentiment"])
+    opted = features.select(["static_sentiment"])
+    assert [f.table for f in opted] == ["sentiment"]
+    assert opted[0].load() is extract_sentiment_static
+    assert opted[0].columns == plain[0].columns and opted[0].needs == plain[0].needs
+    assert features.code_key(["sentiment"]) != features.code_key(["static_sentiment"])
+
+
+@pytest.mark.skipif(not HAS_STATIC, reason="no static sentence model")
+def test_extract_static_sentiment_scores_with_the_static_model(tmp_path, seed_path):
+    import pandas as pd
+
+    runs = {}
+    for name, extra in (("transformer", []), ("static", ["--static-sentiment"])):
+        out = tmp_path / name
+        code = cli.main(
+            [
+                "extract",
+                str(seed_path),
+                "-o",
+                str(out),
+                "--tables",
+                "quotes,sentiment",
+                "--workers",
+                "1",
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                *extra,
+            ]
+        )
+        assert code == 0
+        runs[name] = pd.read_parquet(out / "sentiment.parquet")
+    from analysis.corpus import load_corpus
+
+    # Offsets index the loaded article text (the loader normalises the file).
+    text = load_corpus([seed_path])[0]["text"].iloc[0]
+    static = runs["static"]
+    sentences = [text[s:e] for s, e in zip(static["start"], static["end"], strict=True)]
+    expected = SentimentScorer(model="static").transform(sentences)["compound"].round(4)
+    np.testing.assert_array_equal(static["compound"].to_numpy(), expected.to_numpy())
+    # Same sentences, voices and columns; other scores (the store keeps the two apart).
+    same = ["article_id", "sentence", "start", "end", "voice", "n_words"]
+    pd.testing.assert_frame_equal(static[same], runs["transformer"][same])
+    assert not np.array_equal(static["compound"], runs["transformer"]["compound"])

@@ -318,8 +318,9 @@ class Explanation:
 
 
 @functools.lru_cache(maxsize=4)
-def default_scorer(use_model: bool = True) -> SentimentScorer:
-    """A shared scorer for the extractors (the model is loaded once per process)."""
-    if use_model and not has_sentence_model():
+def default_scorer(use_model: bool = True, model: str | None = None) -> SentimentScorer:
+    """A shared scorer for the extractors (the model is loaded once per process); ``model`` as
+    for `SentimentScorer` (None: the configured default)."""
+    if use_model and not has_sentence_model(model):
         use_model = False
-    return SentimentScorer(use_model=use_model)
+    return SentimentScorer(use_model=use_model, model=model)
