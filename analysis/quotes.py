@@ -329,10 +329,12 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
         description resolved to an earlier speaker keeps its own offsets); quotations sharing
         one cue share ``attribution``.
     """
+    # The Doc's length without Doc.text, which joins every token again on each call.
+    n_chars = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
     text = doc.text if text is None else text
-    if len(text) != len(doc.text):
+    if len(text) != n_chars:
         raise ValueError(
-            f"text has {len(text)} characters but the Doc has {len(doc.text)}; "
+            f"text has {len(text)} characters but the Doc has {n_chars}; "
             "parse normalise_for_parse(text)"
         )
     paragraphs = _paragraph_breaks(text)
