@@ -12,6 +12,7 @@ import numpy as np
 
 from analysis import attribution_checks as checks
 from analysis import config, features
+from analysis.nlp import doc_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +90,7 @@ def windows(
     """
     from analysis.wire import paragraph_spans
 
-    text = doc.text
+    text = doc_text(doc)
     budget = max_tokens - 2
     out: list[Window] = []
     skip = sorted(skip)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from analysis import features
 from analysis.lexicon import APPROXIMATE
+from analysis.nlp import doc_text
 from analysis.numerals import _compact_phrase, _is_number_word, _is_numeric, parse_number
 
 __all__ = ["Count", "count_totals", "event_counts", "extract_counts"]
@@ -331,7 +332,7 @@ def event_counts(doc) -> Iterator[Count]:
     The count comes from a number, a number word or a vague quantity modifying the patient;
     "more than 10" counts 11, the least it can mean. Pronouns other than he/she are skipped.
     """
-    text = doc.text
+    text = doc_text(doc)
     for tok in doc:
         kind = _event_kind(tok)
         if kind is None or _unrealised(tok):

@@ -11,6 +11,7 @@ from analysis import features
 from analysis.lexicon import MONTHS as _MONTHS
 from analysis.lexicon import SMALL_NUMBERS as _SMALL_NUMBERS
 from analysis.lexicon import WEEKDAYS as _WEEKDAYS
+from analysis.nlp import doc_text
 
 __all__ = [
     "DateExpression",
@@ -567,7 +568,7 @@ def date_expressions(
     18", "between Dec. 1 and 3", "Dec. 1-3, 2009") yields one expression per day. Week, month
     and year resolutions resolve to the first day of the period (weeks start on Monday).
     """
-    text = doc if isinstance(doc, str) else doc.text
+    text = doc if isinstance(doc, str) else doc_text(doc)
     pdoc = None if isinstance(doc, str) else doc
     anchor = published if isinstance(published, _Anchor) else parse_published(published)
     taken: list[tuple[int, int]] = []

@@ -28,6 +28,7 @@ from analysis.lexicon import MEASURE_UNITS as _MEASURE_UNITS
 from analysis.lexicon import NUMBER_SCALES as _SCALES
 from analysis.lexicon import SCALE_ABBREVIATIONS as _SCALE_ABBR
 from analysis.lexicon import TIME_UNITS as _TIME_UNITS
+from analysis.nlp import doc_text
 from analysis.numerals import _compact_phrase, _is_number_word, _is_numeric, parse_number
 
 __all__ = [
@@ -177,7 +178,7 @@ def numbers(doc, *, dates: Iterable | None = None) -> Iterator[Number]:
     numbers inside codes ("KSE-100", "AK-47", "2010-04-CA-049") are skipped, and so is a lone
     "one" that does not count anything ("one of them", "no one").
     """
-    text = doc.text
+    text = doc_text(doc)
     if dates is None:
         dates = date_expressions(doc, None, use_entities=False)
     blocked = [(d.start, d.end) for d in dates]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from analysis import features
 from analysis.lexicon import QUOTE_CUE_VERBS
+from analysis.nlp import doc_text
 from analysis.quote_marks import (
     _paragraph_breaks,
     _Span,
@@ -331,7 +332,7 @@ def quotes(doc, *, text: str | None = None, mentions: list[dict] | None = None) 
     """
     # The Doc's length without Doc.text, which joins every token again on each call.
     n_chars = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
-    text = doc.text if text is None else text
+    text = doc_text(doc) if text is None else text
     if len(text) != n_chars:
         raise ValueError(
             f"text has {len(text)} characters but the Doc has {n_chars}; "

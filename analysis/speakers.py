@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from analysis.lexicon import ENTITY_KINDS, TITLES
+from analysis.nlp import doc_text
 
 #: Nouns that describe a person by role; a subject headed by one without a name is anonymous.
 PERSON_NOUNS = frozenset(
@@ -203,7 +204,7 @@ class _Resolver:
         self.history: list[_Speaker] = []
         self.actors = actor_mentions or []
         self.person_names = [e for e in doc.ents if e.label_ == "PERSON"]
-        self.text = doc.text  # Doc.text joins every token: build it once
+        self.text = doc_text(doc)
         # Sentence of each token, once (Token.sent walks the Doc's sentences on every call).
         self.sents = list(doc.sents)
         self.sent_of = [0] * len(doc)

@@ -17,6 +17,7 @@ from analysis.lexicon import (
 )
 from analysis.lexicon import CORE_REPORTING_VERBS as REPORTING_VERBS
 from analysis.lexicon import TERM_ENTITY_LABELS as ENTITY_LABELS
+from analysis.nlp import doc_text
 from analysis.wire import layout_spans, paragraph_spans
 
 #: Parts of speech kept as single-lemma terms.
@@ -155,7 +156,7 @@ def term_spans(
     """
     stopwords = _stopwords(doc.lang_)
     if skip is None:
-        skip = layout_spans(doc.text)
+        skip = layout_spans(doc_text(doc))
     used = [False] * len(doc)
 
     def in_skip(tok) -> bool:
@@ -259,7 +260,7 @@ def extract_terms(doc, article) -> list[dict]:
     dateline = article.get("dateline_text")
     if "dateline_text" in article and not isinstance(dateline, str):
         dateline = ""
-    skip = layout_spans(doc.text, dateline)
+    skip = layout_spans(doc_text(doc), dateline)
     for start, end, term, is_actor in term_spans(doc, skip=skip):
         row = rows[max(0, bisect_right(starts, start) - 1)]
         row["terms"].append(term)

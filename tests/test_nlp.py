@@ -107,3 +107,14 @@ def test_in_quote_from_quote_rows(nlp, quotes, expected):
     doc = nlp(normalise_for_parse(text))
     rows = extract_sentences(doc, {"article_id": "a", "text": text}, quotes=quotes)
     assert [r["in_quote"] for r in rows] == expected
+
+
+def test_doc_text_is_the_docs_text_built_once(nlp, seed_text):
+    from analysis.nlp import doc_text, normalise_for_parse
+
+    doc = nlp(normalise_for_parse(seed_text))
+    assert doc_text(doc) == doc.text
+    # Kept on the Doc: the second read is the same object, not a new join of every token.
+    assert doc_text(doc) is doc_text(doc)
+    other = nlp("A different article.")
+    assert doc_text(other) == "A different article."

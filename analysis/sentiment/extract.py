@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from analysis.nlp import doc_text
 from analysis.quotes import quotations
 from analysis.sentiment.estimator import SentimentScorer, default_scorer
 from analysis.sentiment.model import polarity_labels
@@ -20,9 +21,9 @@ def _sentence_spans(doc, article: Mapping) -> list[tuple[int, int, int, str]]:
     """(index, start, end, text) per sentence, numbered like the sentences table."""
     from analysis.nlp import extract_sentences
 
-    doc_text = doc.text  # Doc.text joins every token: once, not once per sentence
+    full = doc_text(doc)
     return [
-        (int(r["sentence"]), int(r["start"]), int(r["end"]), doc_text[r["start"] : r["end"]])
+        (int(r["sentence"]), int(r["start"]), int(r["end"]), full[r["start"] : r["end"]])
         for r in extract_sentences(doc, article)
     ]
 
@@ -84,10 +85,10 @@ def extract_sentiment(
         if q.get("article_id", aid) == aid
     ]
     scores = scorer.transform([s[3] for s in sents])
-    doc_text = doc.text  # once: Doc.text costs the whole article each time
+    full = doc_text(doc)
     rows = []
     for (idx, start, end, text), sc in zip(sents, scores.itertuples(index=False), strict=True):
-        share = _inside_share(start, end, spans, doc_text) if spans else 0.0
+        share = _inside_share(start, end, spans, full) if spans else 0.0
         # The label of the stored (rounded) compound, so the two never disagree at ±0.05.
         compound = round(float(sc.compound), 4)
         rows.append(
