@@ -27,7 +27,7 @@ from analysis.inputs import (
     decode_bytes,
     display_path,
 )
-from analysis.tables import column_kinds, json_text, needs_text, replace_surrogates
+from analysis.tables import column_kinds, input_name, json_text, needs_text, replace_surrogates
 from analysis.wire import WireStructure, count_words, parse_wire, published_date
 
 #: Record columns recognised by default, in order of preference (see ``load_corpus``).
@@ -164,9 +164,7 @@ def read_folder_metadata(
             if column in (chosen["key"], date_col, outlet_col):
                 continue
             if column in _OUTPUT_NAMES or column == "folder":
-                column = "input_" + column
-                while column in rec or column in _OUTPUT_NAMES:
-                    column = "input_" + column
+                column = input_name(column, rec, _OUTPUT_NAMES)
             metadata[column] = value
         date = rec[date_col] if date_col else None
         described[name] = FileMetadata(
@@ -547,9 +545,7 @@ def _record_row(
             continue
         if name in _OUTPUT_NAMES:
             # Never dropped: a field named like an output column keeps its value under a new name.
-            name = "input_" + name
-            while name in rec or name in _OUTPUT_NAMES:
-                name = "input_" + name
+            name = input_name(name, rec, _OUTPUT_NAMES)
         metadata[name] = _metadata_value(value)
     row = _row(
         article_id,

@@ -109,3 +109,13 @@ def arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
             out = frame.copy()
         out[name] = new.astype(object) if col.dtype == object else new.astype(col.dtype)
     return out
+
+
+def input_name(name: str, *taken) -> str:
+    """The name an input column keeps when an output column takes ``name``: ``input_``
+    prefixed, again until it is free in every one of ``taken`` (the records' own columns, the
+    output names). The one rule for metadata columns and the per-row commands' columns."""
+    new = "input_" + name
+    while any(new in t for t in taken):
+        new = "input_" + new
+    return new

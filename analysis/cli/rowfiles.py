@@ -34,14 +34,14 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from analysis.files import DiskFullError, atomic_path
-from analysis.tables import replace_surrogates
+from analysis.tables import input_name, replace_surrogates
 
 SUFFIXES = (".jsonl", ".csv")
 #: Rejected rows and warnings shown on stderr before the rest are only counted (--rejects keeps all).
@@ -157,16 +157,6 @@ class Row(NamedTuple):
         for name, value in values.items():
             row.raws[name] = _encode(value)
         return row
-
-
-def input_name(name: str, *taken: Container[str]) -> str:
-    """The name an input column keeps when a command's output column takes ``name``:
-    ``input_`` prefixed (again, until it is free in every one of ``taken``), the rule the
-    corpus loader applies to metadata columns named like an articles-table column."""
-    new = "input_" + name
-    while any(new in t for t in taken):
-        new = "input_" + new
-    return new
 
 
 @dataclasses.dataclass(frozen=True)
