@@ -499,6 +499,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _has_word(text: str, start: int, end: int) -> bool:
+    return any(c.isalnum() for c in text[start:end])
+
+
 def _cue_lemma(tok) -> str:
     return "according to" if tok.lower_ == "according" else tok.lemma_.lower()
 
@@ -592,7 +596,16 @@ def extract_attributions(
                 continue
             length = end - start
             covered = any(max(0, min(end, b) - max(start, a)) >= 0.5 * length for a, b in regions)
-            if covered:
+            # A reported clause around a partial quotation ("he has “good health” for a
+            # 63-year-old") is content even when the quotation is most of it.
+            wraps = any(
+                q.kind == "partial"
+                and start <= q.start
+                and q.end <= end
+                and (_has_word(text, start, q.start) or _has_word(text, q.end, end))
+                for q in found
+            )
+            if covered and not wraps:
                 continue
             start, end = checks.trim_ends(text, start, end)
             if any(checks.frames_quote(q, start, end) for q in found):

@@ -271,6 +271,24 @@ def test_seed_mullen_is_one_attribution_with_its_partial_quote(seed_rows, seed_t
     assert content["role"] == "official"
 
 
+def test_a_clause_around_a_partial_quotation_is_its_content(nlp, tagger):
+    # The quotation is most of the reported clause, which is still what was reported (as
+    # PolNeAR marks it): a mixed piece of the quotation's attribution, the quotation inside.
+    text = (
+        "The mayor said the city had become “more interested in protecting criminals” than "
+        "its residents."
+    )
+    rows = extract_attributions(
+        nlp(normalise_for_parse(text)), {"article_id": 1, "text": text}, tagger=tagger
+    )
+    partial = next(r for r in rows if r["kind"] == "partial")
+    mixed = [r for r in rows if r["kind"] == "mixed"]
+    assert len(mixed) == 1 and mixed[0]["attribution"] == partial["attribution"]
+    assert mixed[0]["quote"].startswith("the city had become “")
+    assert mixed[0]["quote"].endswith("than its residents")
+    assert {r["speaker"] for r in rows} == {"The mayor"}
+
+
 def test_seed_reported_speech(seed_rows, seed_text):
     reported = [r for r in seed_rows if r["kind"] == "indirect"]
     # "Britain’s Ministry of Defence said Pakistan’s chief of army staff ... had cancelled a
