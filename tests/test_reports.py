@@ -652,9 +652,47 @@ def test_interrupted_run_leaves_the_previous_reports(tiny_notebooks, tmp_path, m
     monkeypatch.setattr(runner, "_execute", interrupted)
     with pytest.raises(KeyboardInterrupt):
         reports.run_reports([config.SEEDS_DIR], out, notebooks_dir=tiny_notebooks, force=True)
-    assert calls == ["01_alpha", "02_beta"]
+    # Notebooks run side by side (two cores or more), so the third may have started too.
+    assert calls[:2] == ["01_alpha", "02_beta"] or calls[:2] == ["02_beta", "01_alpha"]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nbs", "out"]  # no temporary folder
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_notebooks_run_side_by_side_and_each_gets_its_own_summary(tmp_path):
+    """Two notebooks that each wait for the other to start: one after the other they time out.
+
+    With ``workers=1`` they run one at a time, so the first waits in vain and fails, and the
+    run still ends with both pages.
+    """
+    folder, flags = tmp_path / "nbs", tmp_path / "flags"
+    flags.mkdir()
+    wait = (
+        "import pathlib, time\n"
+        "flags = pathlib.Path(%r)\n"
+        "(flags / %r).touch()\n"
+        "deadline = time.monotonic() + 40\n"
+        "while not (flags / %r).exists():\n"
+        "    assert time.monotonic() < deadline, 'the other notebook never started'\n"
+        "    time.sleep(0.1)\n"
+        "from analysis.reports import write_summary\nwrite_summary({'value': %d})"
+    )
+    make_notebook(folder / "01_a.ipynb", "workers = 0", wait % (str(flags), "a", "b", 1))
+    make_notebook(folder / "02_b.ipynb", "x = 0", wait % (str(flags), "b", "a", 2))
+    with pinned_package_fingerprint():
+        both = reports.run_reports(
+            [config.SEEDS_DIR], tmp_path / "out", {"workers": 2}, notebooks_dir=folder
+        )
+        assert both.failed == [], [e["error"] for e in both.manifest["notebooks"]]
+        assert [e["summary"]["value"] for e in both.manifest["notebooks"]] == [1, 2]
+        for p in flags.iterdir():
+            p.unlink()
+        one = reports.run_reports(
+            [config.SEEDS_DIR], tmp_path / "out1", {"workers": 1}, notebooks_dir=folder, force=True
+        )
+    assert one.failed == ["01_a"] and "never started" in one.manifest["notebooks"][0]["error"]
+    assert one.manifest["notebooks"][1]["outcome"] == "ok"
 
 
 # --- the project's notebooks on the seed and the XSS fixture -------------------------------------
@@ -1294,12 +1332,13 @@ def test_an_interrupt_kills_the_kernel_and_keeps_the_previous_reports(tmp_path, 
         "n = 1",
         "from analysis.reports import write_summary\nwrite_summary({'n': n})",
     )
-    make_notebook(
-        nbs / "02_slow.ipynb",
-        "pause = 0  # seconds",
-        "import time\ntime.sleep(pause)\n"
-        "from analysis.reports import write_summary\nwrite_summary({'pause': pause})",
-    )
+    for name in ("02_slow", "03_slow"):  # side by side on two cores: both kernels must go
+        make_notebook(
+            nbs / f"{name}.ipynb",
+            "pause = 0  # seconds",
+            "import time\ntime.sleep(pause)\n"
+            "from analysis.reports import write_summary\nwrite_summary({'pause': pause})",
+        )
     out = tmp_path / "out"
     args = [
         "-m",
@@ -1325,16 +1364,17 @@ def test_an_interrupt_kills_the_kernel_and_keeps_the_previous_reports(tmp_path, 
     try:
         deadline = time.monotonic() + 300
         kernels = []
-        # the second notebook's kernel: the first one's has come and gone
+        expected = min(2, os.cpu_count() or 1)  # kernels at once: one per core
+        # the slow notebooks' kernels: the first one's has come and gone
         while time.monotonic() < deadline and run.poll() is None:
-            # 01_quick's page is written after its kernel has gone: a kernel now is 02_slow's
+            # 01_quick's page is written after its kernel has gone: kernels now are the slow ones
             kernels = (
                 _kernels_of(run.pid) if list(tmp_path.glob(".out.tmp-*/01_quick.html")) else []
             )
-            if kernels:
+            if len(kernels) >= expected:
                 break
             time.sleep(0.5)
-        assert kernels, "the kernel of 02_slow never started"
+        assert len(kernels) >= expected, "the kernels of the slow notebooks never started"
         time.sleep(2)  # inside time.sleep(pause) by now
         os.kill(run.pid, getattr(signal, signum))
         try:

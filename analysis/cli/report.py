@@ -132,7 +132,10 @@ def register(subparsers) -> None:
         type=_workers,
         default=None,
         metavar="N",
-        help="processes that parse the corpus, once for every notebook (default 0: every core)",
+        help=(
+            "processes that parse the corpus (once for every notebook), and notebooks run "
+            "at once (default 0: every core)"
+        ),
     )
     add_column_options(p)
     p.set_defaults(func=_cmd_report)

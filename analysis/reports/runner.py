@@ -1,8 +1,9 @@
 """The report runner: execute every report notebook with papermill into a folder it owns.
 
 :func:`run_reports` validates the parameters, checks that ``--out`` is new, empty or its own,
-executes each notebook on the project's kernel (or reuses the previous output when nothing it
-depends on changed), exports each page, writes ``index.html`` and ``manifest.json`` into a
+fills the feature store once with every core, executes the notebooks on the project's kernel,
+side by side (``workers`` at once), or reuses the previous output when nothing a notebook
+depends on changed, exports each page, writes ``index.html`` and ``manifest.json`` into a
 temporary folder beside ``--out`` and swaps it in at the end. A full disk or an interrupt
 (Ctrl-C, SIGTERM: the running kernel is killed) leaves the previous reports as they were.
 """
@@ -135,7 +136,8 @@ def run_reports(
         Built beside it in a temporary folder and swapped in at the end; files there that the
         runner did not write (a README) are carried over.
     parameters : mapping, optional
-        Parameter values; each goes to every notebook that takes it. Unknown names, and the
+        Parameter values; each goes to every notebook that takes it. ``workers`` (default
+        every core) is also how many notebooks run at once. Unknown names, and the
         names the runner sets itself (:data:`RUNNER_PARAMETERS`), raise
         :class:`ParameterError` before anything runs.
     notebooks_dir : path-like, optional
@@ -230,23 +232,7 @@ def run_reports(
         # hidden (the others then read it back as it is).
         if any(not reuse and nb.takes("workers") for nb, *_, reuse in plan):
             _fill_store(corpus_list, parameters, stream)
-        for i, (nb, nb_params, key, prior, reuse) in enumerate(plan, 1):
-            label = f"[{i}/{len(notebooks)}] {nb.name}"
-            if reuse:
-                entry = _reuse(nb, prior, out_dir, tmp)
-                print(f"report: {label}: unchanged, reused previous output", file=stream)
-            else:
-                print(f"report: {label}: running", file=stream, flush=True)
-                entry = _execute(nb, nb_params, tmp, jupyter_dir)
-                print(
-                    f"report: {label}: {entry['outcome']} in "
-                    f"{entry['executed']['duration_s']:.1f} s"
-                    + (f" ({entry['error']})" if entry.get("error") else ""),
-                    file=stream,
-                    flush=True,
-                )
-            entry["key"] = key
-            entries.append(entry)
+        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, _jobs(parameters), stream)
 
         failed = [e["name"] for e in entries if e["outcome"] != "ok"]
         manifest = {
@@ -406,6 +392,83 @@ def _reusable(prior: Mapping[str, Any] | None, key: str, out_dir: Path) -> bool:
     )
 
 
+def _jobs(parameters: Mapping[str, Any]) -> int:
+    """Notebooks executed at once: the ``workers`` parameter, by default every core."""
+    return max(1, int(parameters.get("workers") or os.cpu_count() or 1))
+
+
+def _run_plan(
+    plan: list[tuple], tmp: Path, out_dir: Path, jupyter_dir: Path, jobs: int, stream: TextIO
+) -> list[dict]:
+    """Execute (or reuse) every planned notebook, ``jobs`` kernels at a time; entries in plan order.
+
+    The notebooks are independent once the feature store is filled (each writes only its own
+    files), so up to ``jobs`` kernels run side by side: a report's notebooks mostly wait on one
+    core each (kernel start, imports, a model scoring one table). On Ctrl-C or SIGTERM the
+    main thread tells every running notebook to kill its kernel, waits for them, and re-raises.
+    """
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    total = len(plan)
+    cancel = threading.Event()
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with lock:
+            print(line, file=stream, flush=True)
+
+    def one(i: int, nb, nb_params, key, prior, reuse) -> dict:
+        label = f"[{i}/{total}] {nb.name}"
+        if reuse:
+            entry = _reuse(nb, prior, out_dir, tmp)
+            say(f"report: {label}: unchanged, reused previous output")
+        else:
+            say(f"report: {label}: running")
+            entry = _execute(nb, nb_params, tmp, cancel)
+            say(
+                f"report: {label}: {entry['outcome']} in {entry['executed']['duration_s']:.1f} s"
+                + (f" ({entry['error']})" if entry.get("error") else "")
+            )
+        entry["key"] = key
+        return entry
+
+    # Every path the kernels get is absolute: they run in the notebooks folder, where an
+    # installed package would otherwise take that folder for the project (config.project_dir).
+    # TQDM_DISABLE: progress bars of library calls would fill the executed notebooks.
+    from analysis.cache import pipeline_key
+
+    shared_env = {
+        "JUPYTER_PATH": os.pathsep.join(
+            p for p in (str(jupyter_dir.absolute()), os.environ.get("JUPYTER_PATH")) if p
+        ),
+        "TQDM_DISABLE": "1",
+        "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
+        config.HOME_ENV: str(config.PROJECT_DIR),
+        config.PIPELINE_KEY_ENV: pipeline_key(),
+    }
+    pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, total)), thread_name_prefix="report")
+    with _environ(**shared_env):
+        futures = [pool.submit(one, i, *item) for i, item in enumerate(plan, 1)]
+        try:
+            # Short waits: the main thread must stay free to take Ctrl-C.
+            while True:
+                done, pending = wait(futures, timeout=0.5, return_when=FIRST_EXCEPTION)
+                if not pending or any(f.exception() for f in done):
+                    break
+        finally:
+            # Whatever ended the wait (Ctrl-C, a full disk in one notebook), stop the rest.
+            if any(not f.done() for f in futures):
+                cancel.set()
+                for future in futures:
+                    future.cancel()
+            pool.shutdown(wait=True)
+    errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
+    if errors:
+        # The cause, not the interrupts it led to in the other notebooks.
+        raise next((e for e in errors if not isinstance(e, KeyboardInterrupt)), errors[0])
+    return [future.result() for future in futures]
+
+
 def _reuse(nb: ReportNotebook, prior: Mapping[str, Any], out_dir: Path, tmp: Path) -> dict:
     for f in prior["files"]:
         shutil.copy2(out_dir / f, tmp / f)
@@ -414,42 +477,29 @@ def _reuse(nb: ReportNotebook, prior: Mapping[str, Any], out_dir: Path, tmp: Pat
     return entry
 
 
-def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> dict:
+def _execute(nb: ReportNotebook, params: dict, tmp: Path, cancel: threading.Event) -> dict:
     from papermill.exceptions import PapermillExecutionError
-
-    from analysis.cache import pipeline_key
 
     out_nb, out_html = tmp / f"{nb.name}.ipynb", tmp / f"{nb.name}.html"
     summary_path = tmp / f"{nb.name}{SUMMARY_SUFFIX}"
     started, t0 = _now(), time.perf_counter()
     error = None
-    jupyter_path = os.pathsep.join(
-        p for p in (str(jupyter_dir.absolute()), os.environ.get("JUPYTER_PATH")) if p
-    )
-    # Every path the kernel gets is absolute: it runs in the notebooks folder, so an installed
-    # package would otherwise take that folder for the project (config.project_dir).
-    # TQDM_DISABLE: progress bars of library calls would fill the executed notebook.
-    env = {
-        "JUPYTER_PATH": jupyter_path,
-        "TQDM_DISABLE": "1",
-        config.REPORT_SUMMARY_ENV: str(summary_path),
-        "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
-        config.HOME_ENV: str(config.PROJECT_DIR),
-        config.PIPELINE_KEY_ENV: pipeline_key(),
-    }
-    with _environ(**env):
-        try:
-            _run_notebook(nb.path, out_nb, params)
-        except PapermillExecutionError as exc:
-            if exc.ename == "DiskFullError" or re.match(r"\[Errno (28|122)\]", exc.evalue or ""):
-                raise files.DiskFullError(
-                    errno.ENOSPC, f"{nb.name}: the notebook ran out of disk space: {exc.evalue}"
-                ) from exc
-            error = f"{exc.ename}: {exc.evalue}".strip()
-        except Exception as exc:  # kernel died, bad notebook JSON...: keep going, say which
-            if _is_disk_full(exc):
-                raise
-            error = f"{type(exc).__name__}: {exc}".strip()
+    try:
+        _run_notebook(
+            nb.path, out_nb, params, {config.REPORT_SUMMARY_ENV: str(summary_path)}, cancel
+        )
+    except PapermillExecutionError as exc:
+        if exc.ename == "DiskFullError" or re.match(r"\[Errno (28|122)\]", exc.evalue or ""):
+            raise files.DiskFullError(
+                errno.ENOSPC, f"{nb.name}: the notebook ran out of disk space: {exc.evalue}"
+            ) from exc
+        error = f"{exc.ename}: {exc.evalue}".strip()
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # kernel died, bad notebook JSON...: keep going, say which
+        if _is_disk_full(exc):
+            raise
+        error = f"{type(exc).__name__}: {exc}".strip()
     duration = time.perf_counter() - t0
     if error and not out_nb.exists():
         shutil.copy2(nb.path, out_nb)
@@ -487,15 +537,23 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, jupyter_dir: Path) -> 
     }
 
 
-def _run_notebook(path: Path, out_nb: Path, params: dict) -> None:
-    """Execute one notebook with papermill; on Ctrl-C or SIGTERM kill its kernel, then re-raise.
+def _run_notebook(
+    path: Path,
+    out_nb: Path,
+    params: dict,
+    kernel_env: Mapping[str, str],
+    cancel: threading.Event | None = None,
+) -> None:
+    """Execute one notebook with papermill; when interrupted kill its kernel, then re-raise.
 
     Papermill runs in a worker thread. In the main thread nbclient would install its own
     SIGINT and SIGTERM handlers, which shut the kernel down and let the run go on with the
     next notebook (Ctrl-C was swallowed); in a worker thread it cannot, so the main thread
-    keeps the command line's handlers, gets the KeyboardInterrupt, and kills the kernel's
-    process group itself (the kernel runs in a session of its own, so a terminal's Ctrl-C
-    never reaches it).
+    keeps the command line's handlers. The calling thread kills the kernel's process group
+    itself (the kernel runs in a session of its own, so a terminal's Ctrl-C never reaches it)
+    when it gets a KeyboardInterrupt or when ``cancel`` is set (the runner's main thread
+    sets it on Ctrl-C), and raises KeyboardInterrupt. ``kernel_env`` is added to the
+    kernel's environment only (notebooks run side by side, so ``os.environ`` cannot carry it).
     """
     import papermill
     from jupyter_client.manager import AsyncKernelManager
@@ -507,6 +565,10 @@ def _run_notebook(path: Path, out_nb: Path, params: dict) -> None:
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             kernels.append(self)
+
+        async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+            kw["env"] = {**kw.get("env", os.environ), **kernel_env}
+            return await super()._async_pre_start_kernel(**kw)
 
     outcome: dict[str, BaseException] = {}
 
@@ -538,6 +600,8 @@ def _run_notebook(path: Path, out_nb: Path, params: dict) -> None:
         try:
             while worker.is_alive():
                 worker.join(0.5)
+                if cancel is not None and cancel.is_set():
+                    raise KeyboardInterrupt
         except BaseException:
             # Kill until the worker returns (nbclient notices the dead kernel): a kernel that
             # was still starting has no process id yet at the first attempt.
