@@ -793,6 +793,8 @@ def test_progress_lines(seed_xss_report):
     # built this folder first, and then every notebook is reused and nothing is parsed).
     ran = not all(e["reused"] for e in result.manifest["notebooks"])
     assert any(line.startswith("report: features: ") for line in lines) == ran
+    # The notebooks' wall time, side by side (less than the sum of their own times).
+    assert any(line.startswith("report: notebooks: ") for line in lines) == ran
     assert lines[-2].startswith(f"report: {n} notebooks in ")
     assert lines[-1].startswith("report: open ") and lines[-1].endswith("index.html in a browser")
 

@@ -232,7 +232,16 @@ def run_reports(
         # hidden (the others then read it back as it is).
         if any(not reuse and nb.takes("workers") for nb, *_, reuse in plan):
             _fill_store(corpus_list, parameters, stream)
-        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, _jobs(parameters), stream)
+        t_notebooks, jobs = time.perf_counter(), _jobs(parameters)
+        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, jobs, stream)
+        n_run = sum(1 for e in entries if not e["reused"])
+        if n_run:
+            print(
+                f"report: notebooks: {n_run} executed in {time.perf_counter() - t_notebooks:.1f} s"
+                f" ({min(jobs, n_run)} at once)",
+                file=stream,
+                flush=True,
+            )
 
         failed = [e["name"] for e in entries if e["outcome"] != "ok"]
         manifest = {
