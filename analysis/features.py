@@ -189,7 +189,7 @@ TABLES: tuple[str, ...] = tuple(_BY_TABLE)
 #: with and without it apart. ``reported_speech``: the quotes table with the learned attribution
 #: tagger's reported speech (:func:`analysis.attribution.extract_reported_speech`). Off by
 #: default: the shipped model is below its quality targets (benchmarks/bench_attribution.py:
-#: PolNeAR dev overlap F1 0.725, exact 0.544), though its cost is within budget (about 1.28x).
+#: PolNeAR dev overlap F1 0.728, exact 0.570), though its cost is within budget (about 1.28x).
 #: ``static_sentiment``: the sentiment table with the static sentence model blended in instead of
 #: the transformer (:func:`analysis.sentiment.extract.extract_sentiment_static`): extraction
 #: about 1.2x faster (1,000 Reuters stories) for slightly less accurate scores.
