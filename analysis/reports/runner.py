@@ -5,7 +5,7 @@ fills the feature store once with every core, executes the notebooks on the proj
 side by side (``workers`` at once), or reuses the previous output when nothing a notebook
 depends on changed, exports each page, writes ``index.html`` and ``manifest.json`` into a
 temporary folder beside ``--out`` and swaps it in at the end. A full disk or an interrupt
-(Ctrl-C, SIGTERM: the running kernel is killed) leaves the previous reports as they were.
+(Ctrl-C, SIGTERM: every running kernel is killed) leaves the previous reports as they were.
 """
 
 from __future__ import annotations
