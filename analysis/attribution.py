@@ -598,14 +598,13 @@ def extract_attributions(
             covered = any(max(0, min(end, b) - max(start, a)) >= 0.5 * length for a, b in regions)
             # A reported clause around a partial quotation ("he has “good health” for a
             # 63-year-old") is content even when the quotation is most of it.
-            wraps = any(
+            if covered and not any(
                 q.kind == "partial"
                 and start <= q.start
                 and q.end <= end
                 and (_has_word(text, start, q.start) or _has_word(text, q.end, end))
                 for q in found
-            )
-            if covered and not wraps:
+            ):
                 continue
             start, end = checks.trim_ends(text, start, end)
             if any(checks.frames_quote(q, start, end) for q in found):

@@ -208,7 +208,6 @@ def run_reports(
 
     files.remove_stale(out_dir)
     tmp = files.temp_sibling(out_dir)
-    entries: list[dict] = []
     try:
         tmp.mkdir(parents=True)
         files.mark_output_folder(tmp, kind=OUTPUT_KIND)
@@ -503,8 +502,6 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, cancel: threading.Even
                 errno.ENOSPC, f"{nb.name}: the notebook ran out of disk space: {exc.evalue}"
             ) from exc
         error = f"{exc.ename}: {exc.evalue}".strip()
-    except KeyboardInterrupt:
-        raise
     except Exception as exc:  # kernel died, bad notebook JSON...: keep going, say which
         if _is_disk_full(exc):
             raise
