@@ -576,6 +576,14 @@ def _run_notebook(
             kw["env"] = {**kw.get("env", os.environ), **kernel_env}
             return await super()._async_pre_start_kernel(**kw)
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client sends SIGINT before asking a kernel to shut down. Ours has run
+            # every cell by then, and the signal can land just after a cell, which the kernel
+            # logs as "ERROR | KeyboardInterrupt caught in kernel" into the runner's output
+            # (seen with two kernels at once). Interrupts of a running cell are unchanged.
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
     outcome: dict[str, BaseException] = {}
 
     def work(sockets: str) -> None:
