@@ -53,14 +53,28 @@ def frame_digest(frame: Any) -> str:
     """sha256 (hex) of a pandas DataFrame: its column names and every cell as text, in order.
 
     The index is left out; cells are compared as their text, so a column of lists or dicts
-    (which pandas cannot hash) digests too.
+    (which pandas cannot hash) digests too. An array cell (a list column read from Parquet)
+    is digested as its list: ``str`` of a numpy array elides the middle of a long one, and is
+    slow.
     """
+    import numpy as np
     import pandas as pd
+
+    def text(value: Any) -> str:
+        return str(value.tolist()) if isinstance(value, np.ndarray) else str(value)
 
     head = json.dumps(list(map(str, frame.columns))).encode()
     if frame.empty:
         return hashlib.sha256(head).hexdigest()
-    hashed = pd.util.hash_pandas_object(frame.astype("object").astype(str), index=False)
+    cells = pd.DataFrame(
+        {
+            i: frame.iloc[:, i].map(text)
+            if frame.dtypes.iloc[i] == np.dtype(object)
+            else frame.iloc[:, i]
+            for i in range(frame.shape[1])
+        }
+    )
+    hashed = pd.util.hash_pandas_object(cells.astype("object").astype(str), index=False)
     return hashlib.sha256(head + hashed.to_numpy().tobytes()).hexdigest()
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -79,8 +79,14 @@ def _bom_encoding(head: bytes, *, nul_is_binary: bool = True) -> str:
     return "utf-8"
 
 
+#: Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) but the five of
+#: ordinary text (tab, line feed, vertical tab, form feed, carriage return). A character class,
+#: as counting with ``unicodedata.category`` per character cost 0.3 s per 1,000 files.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _check_not_binary(head: str) -> None:
-    control = sum(1 for c in head if unicodedata.category(c) == "Cc" and c not in "\t\n\r\x0b\x0c")
+    control = len(_CONTROL.findall(head))
     if control > max(8, len(head) // 50):
         raise RejectedInput("binary file (control characters; not text)")
 

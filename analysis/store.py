@@ -195,6 +195,7 @@ def feature_store(
     progress: bool | None = None,
     columns: Mapping[str, str | None] | None = None,
     actors=None,
+    loaded=None,
 ) -> Path:
     """Return the feature store folder of ``corpus``, extracting what is not cached yet.
 
@@ -206,6 +207,8 @@ def feature_store(
     ``None`` or 0 uses every core; ``columns`` are :func:`analysis.corpus.load_corpus`'s column
     keywords (``text_column`` ...); ``actors`` is the user's actors file
     (:func:`analysis.actors.read_actors_file`), by default a corpus folder's ``actors.csv``.
+    ``loaded`` is ``(articles, rejects)`` as :func:`analysis.corpus.load_corpus` just returned
+    them for the same corpus and ``columns``, so the corpus is not read twice.
     """
     return fill_feature_store(
         corpus,
@@ -215,6 +218,7 @@ def feature_store(
         progress=progress,
         columns=columns,
         actors=actors,
+        loaded=loaded,
     )[0]
 
 
@@ -227,6 +231,7 @@ def fill_feature_store(
     progress: bool | None = None,
     columns: Mapping[str, str | None] | None = None,
     actors=None,
+    loaded=None,
 ) -> tuple[Path, ExtractSummary | None]:
     """:func:`feature_store`, also returning the run's :class:`ExtractSummary` (``None`` when the
     store was already filled from the same articles and nothing ran)."""
@@ -240,7 +245,9 @@ def fill_feature_store(
     key = pipeline_key(model, table_names)
     name = hashlib.sha1(json.dumps([resolved, table_names, key, chosen]).encode()).hexdigest()[:16]
     out = config.CACHE_DIR / "stores" / name
-    articles, rejects = load_corpus(paths, progress=progress, **chosen)
+    if loaded is None:
+        loaded = load_corpus(paths, progress=progress, **chosen)
+    articles, rejects = loaded
     if articles.empty:
         raise ValueError(f"no article loaded from {', '.join(resolved)}: {len(rejects)} rejected")
     if actors is None:

@@ -9,6 +9,9 @@ name, so every run reads the same files) it measures, in one run and each in its
 - with ``--again``, the same report a second time with ``--force`` on the now warm cache (every
   notebook executes again; what a notebook keeps in the cache, such as the sentiment report's
   model-scored tables, is read back);
+- with ``--add N``, N more articles added to the sample and the report run again (the fill
+  parses the new articles; the notebooks run again on the grown corpus, scoring only new
+  quotations);
 - optionally ``python -m analysis extract`` (every table, no cache) on Reuters-21578 stories
   against bare spaCy on the same texts (throughput ratio).
 
@@ -20,7 +23,7 @@ size of its HTML page (target: under 10 MB each).
 Usage::
 
     nice -n 10 .venv/bin/python benchmarks/bench_everyday.py ../shared/data/bbc_news/txt \\
-        --per-category 200 [--workers 2] [--again] [--reuters ../shared/data/reuters21578/reuters21578.jsonl --n-reuters 1000]
+        --per-category 200 [--workers 2] [--again] [--add 20] [--reuters ../shared/data/reuters21578/reuters21578.jsonl --n-reuters 1000]
     nice -n 10 .venv/bin/python benchmarks/bench_everyday.py ../shared/data/bbc_news/txt --per-category 0   # all
 """
 
@@ -69,6 +72,23 @@ def bbc_sample(root: Path, per_category: int, into: Path) -> Path:
     return sample
 
 
+def add_articles(root: Path, sample: Path, per_category: int, n: int) -> int:
+    """Add up to ``n`` more articles to ``sample``: the next ones of each category, in turn."""
+    categories = sorted(p for p in root.iterdir() if p.is_dir())
+    added, offset = 0, per_category
+    while added < n and per_category:
+        grew = False
+        for category in categories:
+            files = sorted(category.glob("*.txt"))
+            if offset < len(files) and added < n:
+                (sample / category.name / files[offset].name).symlink_to(files[offset].resolve())
+                added, grew = added + 1, True
+        if not grew:
+            break
+        offset += 1
+    return added
+
+
 def bare_spacy(paths: list[Path], workers: int, into: Path) -> tuple[int, float]:
     articles, _ = load_corpus(paths)
     texts = into / f"texts-{len(articles)}.parquet"
@@ -84,6 +104,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
         "--again", action="store_true", help="run the report again on the warm cache (--force)"
+    )
+    parser.add_argument(
+        "--add",
+        type=int,
+        default=0,
+        help="then add N articles (the next of each category) and report again: the everyday "
+        "re-run of a growing corpus",
     )
     parser.add_argument("--reuters", type=Path, default=None, help="reuters21578.jsonl")
     parser.add_argument("--n-reuters", type=int, default=1000)
@@ -103,7 +130,12 @@ def main() -> None:
         runs = [("report --corpus (fresh cache)", cmd)]
         if args.again:
             runs.append(("report --corpus --force (warm cache)", [*cmd, "--force"]))
+        if args.add:
+            runs.append(("report --corpus, articles added", cmd))
         for label, run in runs:
+            if label.endswith("articles added"):
+                added = add_articles(args.bbc, sample, args.per_category, args.add)
+                label = f"report --corpus, {added} articles added (warm cache)"
             report_s, log = timed(run, env)
             manifest = json.loads((out / "manifest.json").read_text())
             print(f"{label}: {report_s:.1f} s = {report_s / parse_s:.2f}x bare spaCy")

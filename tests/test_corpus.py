@@ -997,3 +997,18 @@ def test_topics_command_uses_the_column_options(tmp_path):
     )
     doc_topics = pd.read_csv(out / "doc_topics.csv", dtype={"article_id": str})
     assert set(doc_topics["article_id"]) == {f"k{i}" for i in range(12)}
+
+
+def test_the_binary_check_counts_exactly_the_control_characters_of_unicode():
+    import unicodedata
+
+    from analysis.inputs import _CONTROL
+
+    # Category Cc but the five whitespace controls of ordinary text, over every code point.
+    expected = {
+        chr(i)
+        for i in range(0x110000)
+        if unicodedata.category(chr(i)) == "Cc" and chr(i) not in "\t\n\r\x0b\x0c"
+    }
+    assert {chr(i) for i in range(0x110000) if _CONTROL.match(chr(i))} == expected
+    assert len(_CONTROL.findall("tab\there\x00and\x85 é “”")) == 2

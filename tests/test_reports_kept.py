@@ -64,6 +64,33 @@ def test_a_damaged_kept_table_is_computed_again(cache):
     kept_table("scores", {"quotes": quotes}, _never)
 
 
+def test_the_topic_report_keeps_its_k_scan_and_fits_the_same_model_again(cache, monkeypatch):
+    import numpy as np
+
+    from analysis.reports import topics
+    from analysis.topics import TopicModel
+
+    data = topics.load(config.SEEDS_DIR, tokens="whitespace")
+    asked = []
+    fit = TopicModel.fit
+    monkeypatch.setattr(
+        TopicModel, "fit", lambda self, X: asked.append(self.n_topics) or fit(self, X)
+    )
+    first = topics.fit(data, unit="paragraph", seed=0)
+    again = topics.fit(data, unit="paragraph", seed=0)
+    # The scan ran once; the second run fitted only the k it chose, and got the same model.
+    assert asked == ["auto", first.n_topics_]
+    assert len(list(cache.glob("topic_k_scores-*.parquet"))) == 1
+    pd.testing.assert_frame_equal(again.k_scores_, first.k_scores_)
+    assert again.get_params() == first.get_params()
+    assert again.top_terms_ == first.top_terms_
+    assert np.array_equal(again.components_, first.components_)
+    assert np.array_equal(again.unit_topics_, first.unit_topics_)
+    # Another seed is another scan.
+    topics.fit(data, unit="paragraph", seed=1)
+    assert asked[-1] == "auto"
+
+
 def test_a_report_reads_a_large_corpus_without_a_progress_bar(tmp_path, monkeypatch, capfd):
     # A notebook's stderr lands in its report page: reading a corpus of many files (a progress
     # bar on the command line) must print nothing there.
@@ -78,3 +105,102 @@ def test_a_report_reads_a_large_corpus_without_a_progress_bar(tmp_path, monkeypa
     assert len(data["articles"]) == config.PROGRESS_MIN_ITEMS + 2
     assert len(data["sentences"])
     assert "loading" not in capfd.readouterr().err
+
+
+def _scored(texts: list[str], calls: list) -> pd.DataFrame:
+    calls.append(list(texts))
+    return pd.DataFrame({"length": [len(t) for t in texts], "upper": [t.upper() for t in texts]})
+
+
+def test_kept_scores_score_each_new_input_once_and_keep_the_input_order(tmp_path, monkeypatch):
+    from analysis.reports.sections import KEPT_SCORES_DIR, KeptScores
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    calls: list = []
+    texts = ["Kayani said", "ISLAMABAD", "Kayani said", "exporting"]
+    kept = KeptScores("toy", {"setting": 1})
+    first = kept.rows(texts, lambda at: _scored([texts[i] for i in at], calls))
+    assert calls == [["Kayani said", "ISLAMABAD", "exporting"]]  # each distinct input once
+    assert first["upper"].tolist() == [t.upper() for t in texts]
+    # A later run (a new object, as in a new kernel) scores only what it has not seen.
+    grown = ["exporting", "Mullen", "ISLAMABAD"]
+    again = KeptScores("toy", {"setting": 1}).rows(
+        grown, lambda at: _scored([grown[i] for i in at], calls)
+    )
+    assert calls[1:] == [["Mullen"]]
+    assert again["length"].tolist() == [9, 6, 9]
+    # Other settings are other scores.
+    KeptScores("toy", {"setting": 2}).rows(grown, lambda at: _scored([grown[i] for i in at], calls))
+    assert calls[2:] == [grown]
+    assert len(list((tmp_path / KEPT_SCORES_DIR).iterdir())) == 2
+
+
+def test_damaged_kept_scores_are_scored_again_and_parts_are_merged(tmp_path, monkeypatch):
+    from analysis.reports import sections
+    from analysis.reports.sections import KeptScores
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    calls: list = []
+    kept = KeptScores("toy")
+    kept.rows(["a", "b"], lambda at: _scored([["a", "b"][i] for i in at], calls))
+    (part,) = kept.folder.glob("part-*.parquet")
+    part.write_bytes(b"not parquet")
+    out = kept.rows(["b", "a"], lambda at: _scored([["b", "a"][i] for i in at], calls))
+    assert calls[-1] == ["b", "a"] and out["upper"].tolist() == ["B", "A"]
+    monkeypatch.setattr(sections, "KEPT_SCORES_MAX_PARTS", 3)
+    for word in ("c", "d", "e", "f"):
+        kept.rows([word], lambda at, w=word: _scored([w], calls))
+    assert len(list(kept.folder.glob("part-*.parquet"))) <= 3
+    n = len(calls)
+    out = kept.rows(["f", "a", "c"], lambda at: _scored(["?"], calls))
+    assert len(calls) == n and out["upper"].tolist() == ["F", "A", "C"]
+    assert not [p for p in kept.folder.iterdir() if not p.name.startswith("part-")]
+
+
+def test_the_sentiment_report_scores_only_new_quotations(tmp_path, monkeypatch):
+    from analysis.reports.sentiment import _KeptScorer
+    from analysis.sentiment import SentimentScorer
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    scorer = SentimentScorer(use_model=False)
+    seen: list = []
+    real = scorer.transform
+    monkeypatch.setattr(scorer, "transform", lambda texts: seen.append(list(texts)) or real(texts))
+    quotes = ["We will not allow it.", "It was a terrible, deadly attack."]
+    first = _KeptScorer(scorer).transform(quotes)
+    again = _KeptScorer(scorer).transform([*quotes, "Talks went well."])
+    assert seen == [quotes, ["Talks went well."]]
+    pd.testing.assert_frame_equal(again.iloc[:2], first, check_exact=True)
+    pd.testing.assert_frame_equal(again, real([*quotes, "Talks went well."]), check_exact=True)
+
+
+def test_the_stance_model_scores_only_targets_it_has_not_seen(tmp_path, monkeypatch):
+    import numpy as np
+
+    from analysis.reports.sentiment import _KeptTargetModel
+    from analysis.target import load_target_model, target_sentiments
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    model = load_target_model()
+    text = "Mullen accused Pakistan of exporting violent extremism, and praised Kayani."
+    starts, ends = [15, 68], [23, 74]
+    direct = target_sentiments([text] * 2, starts, ends, model=model)
+    kept = target_sentiments([text] * 2, starts, ends, model=_KeptTargetModel(model))
+    pd.testing.assert_frame_equal(kept, direct, check_exact=True)
+
+    class Counting:
+        calls = 0
+
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        def predict(self, *args, **kwargs):
+            Counting.calls += 1
+            return model.predict(*args, **kwargs)
+
+    monkeypatch.setattr(Counting, "model_dir", model.model_dir, raising=False)
+    again = target_sentiments([text] * 2, starts, ends, model=_KeptTargetModel(Counting()))
+    assert Counting.calls == 0
+    assert np.array_equal(
+        again[["negative", "neutral", "positive"]], direct[["negative", "neutral", "positive"]]
+    )

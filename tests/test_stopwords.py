@@ -222,3 +222,21 @@ def test_keyness_leaves_stop_words_out_of_rows_and_totals():
     by_hand = chi2_contingency([[10, 90], [2, 98]], correction=False, lambda_="log-likelihood")
     assert key.loc["a", "log_likelihood"] == pytest.approx(by_hand.statistic)
     assert key.loc["a", "per_10k_target"] == pytest.approx(1000)
+
+
+def test_spacy_stop_words_are_read_without_importing_spacy():
+    # A fresh interpreter: the list must equal spaCy's Defaults.stop_words, and reading it must
+    # not import spaCy (the topic report's kernel would pay 0.6 s for it).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from analysis.terms import _stopwords\n"
+        "words = _stopwords('en')\n"
+        "assert 'spacy' not in sys.modules, 'spaCy was imported'\n"
+        "import spacy\n"
+        "assert words == frozenset(spacy.util.get_lang_class('en').Defaults.stop_words)\n"
+        "assert {'the', 'would', 'n\\'t', 'n’t'} <= words and 'minister' not in words\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

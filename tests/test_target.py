@@ -353,3 +353,35 @@ def test_pair_order_follows_meta(pair_order, expected):
     frame = target_sentiments(["Critics blamed Smith."], [15], [20], model=model)
     assert model.calls == [expected]
     assert frame["polarity"].tolist() == ["positive"]
+
+
+def _words_and_gaps():
+    from hypothesis import strategies as st
+
+    # Long runs of word characters (longer than the 80 characters read first) and of others.
+    word = st.text(alphabet="ab_é1", min_size=1, max_size=200)
+    gap = st.text(alphabet=" .\n,-“", min_size=1, max_size=120)
+    return st.lists(st.tuples(word, gap), max_size=6).map(
+        lambda pairs: "".join(w + g for w, g in pairs)
+    )
+
+
+def test_the_last_word_before_a_boundary_is_found_as_a_search_of_the_whole_prefix():
+    import re
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from analysis.target import _last_word
+
+    @given(_words_and_gaps(), st.integers(min_value=0, max_value=2000))
+    def check(text, cut):
+        end = min(cut, len(text))
+        whole = re.search(r"(\w+)\W*$", text[:end])
+        found = _last_word(text, end)
+        assert (found and found.group(1)) == (whole and whole.group(1))
+
+    check()
+    assert _last_word("x" * 500 + ". ", 502).group(1) == "x" * 500
+    assert _last_word("Mr. Smith", 3).group(1) == "Mr"
+    assert _last_word("... --", 6) is None

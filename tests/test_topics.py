@@ -248,6 +248,35 @@ def test_term_docs_rebuilt_from_the_store_tables(seed_article, seed_doc):
     }
 
 
+def test_term_docs_rebuilt_per_article_whatever_the_row_order(seed_article, seed_doc):
+    from analysis.terms import term_docs_from_store
+
+    table = pd.DataFrame(extract_terms(seed_doc, seed_article.iloc[0].to_dict()))
+    assert table["paragraph"].nunique() > 3
+    twin = table.assign(
+        article_id="twin", terms=table["terms"].map(lambda t: [w.upper() for w in t])
+    )
+    # Rows of two articles interleaved and paragraphs out of order, as Parquet parts may be.
+    shuffled = pd.concat([table, twin]).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    articles = pd.concat(
+        [
+            seed_article.assign(article_id="twin", text=seed_article["text"] + " "),
+            seed_article.assign(article_id="empty", text="No terms here."),
+            seed_article,
+        ]
+    )
+    sentences = pd.DataFrame(
+        {"article_id": ["twin", "x", "twin"], "start": [40, 0, 0], "end": [80, 5, 39]}
+    )
+    twin_doc, empty, seed = term_docs_from_store(articles, shuffled, sentences)
+    (alone,) = term_docs_from_store(seed_article, table)
+    assert seed.terms == alone.terms and seed.starts == alone.starts
+    assert seed.actor_flags == alone.actor_flags and seed.sentences == ()
+    assert twin_doc.terms == tuple(t.upper() for t in alone.terms)
+    assert twin_doc.sentences == ((0, 39), (40, 80))
+    assert (empty.terms, empty.starts, empty.sentences) == ((), (), ())
+
+
 def test_terms_table_input_matches_text_input(seed_article, seed_doc):
     table = pd.DataFrame(extract_terms(seed_doc, seed_article.iloc[0].to_dict()))
     from_table = TopicModel(n_topics=3, unit="paragraph").fit(table)

@@ -158,7 +158,13 @@ def load_report_data(
     if wanted:
         from analysis.store import feature_store, read_table
 
-        store = feature_store(paths, workers=workers or None, progress=False, columns=columns)
+        store = feature_store(
+            paths,
+            workers=workers or None,
+            progress=False,
+            columns=columns,
+            loaded=(loaded["articles"], loaded["rejects"]) if loader else None,
+        )
         for name in wanted:
             loaded[name] = read_table(store, name)
     options = dict(options or {})
@@ -176,7 +182,13 @@ def _dedupe(loaded: dict[str, Any], how: str, options: dict[str, Any], with_stor
     if how != "none" or with_stories:
         from analysis.stories import story_table
 
-        stories = loaded["stories"] = story_table(loaded["articles"])
+        # Kept on disk like the model-scored tables: grouping 1,000 articles (MinHash and the
+        # import of datasketch) cost a notebook about 1 s of a warm run's 3.
+        articles = loaded["articles"]
+        read = [c for c in ("article_id", "text", "published", "outlet", "agency") if c in articles]
+        stories = loaded["stories"] = kept_table(
+            "stories", {"articles": articles[read]}, lambda: story_table(articles[read])
+        )
     options["dedupe"] = how
     options["dedupe_note"] = dedupe_note(how, stories)
     if how == "none":
@@ -275,6 +287,106 @@ def kept_table(name: str, inputs: Mapping[str, Any], compute: Callable[[], Any])
     except OSError:
         pass
     return table
+
+
+#: Folder under the cache directory of the scores :class:`KeptScores` keeps.
+KEPT_SCORES_DIR = "report-scores"
+#: Parts a :class:`KeptScores` folder may hold before they are merged into one.
+KEPT_SCORES_MAX_PARTS = 16
+
+
+class KeptScores:
+    """What a learned model gives each input, kept on disk by the input, for later runs.
+
+    :func:`kept_table` keeps a whole table by the content of all its inputs, so one added
+    article would score every quotation of the corpus again; this keeps each input's scores
+    (a row of numbers or labels), so a later run scores only inputs it has not seen. For models
+    whose output for an input does not depend on the other inputs of a call (the sentence and
+    target models are batch-invariant). Kept as Parquet parts in
+    ``<cache>/report-scores/<name>-<key>/``, the key covering ``name``, ``identity`` (the
+    scorer's settings), the package's code and models and the libraries' versions; a part is
+    written under a temporary name and renamed, and one that cannot be read is ignored, so a
+    damaged or read-only cache costs time, never results.
+
+    Parameters
+    ----------
+    name : str
+        What is scored (part of the folder name).
+    identity : mapping, optional
+        JSON-like settings of the scorer that change its output.
+    """
+
+    def __init__(self, name: str, identity: Mapping[str, Any] | None = None) -> None:
+        from analysis import config, files
+
+        key = files.digest(
+            {"scores": name, "code": _code_fingerprint(), "identity": dict(identity or {})}
+        )
+        self.folder = config.CACHE_DIR / KEPT_SCORES_DIR / f"{name}-{key[:24]}"
+
+    def rows(self, inputs: Sequence[str], compute: Callable[[list[int]], Any]):
+        """One row per input, in order: kept rows, and ``compute(positions)`` for the others.
+
+        ``compute`` gets the positions in ``inputs`` of the inputs not kept yet (each distinct
+        input once) and returns a DataFrame with a row per position, in that order and with
+        text column names; its rows are kept for later runs.
+        """
+        import hashlib
+
+        import pandas as pd
+
+        keys = [hashlib.sha1(str(s).encode("utf-8", "surrogatepass")).hexdigest() for s in inputs]
+        kept = self._read()
+        known = set(kept.index)
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key not in known:
+                first.setdefault(key, i)
+        if first:
+            fresh = compute(list(first.values())).reset_index(drop=True)
+            if len(fresh) != len(first):
+                raise ValueError(f"compute gave {len(fresh)} rows for {len(first)} inputs")
+            fresh.index = pd.Index(list(first), name="key")
+            self._keep(fresh)
+            kept = fresh if kept.empty else pd.concat([kept, fresh])
+        return kept.loc[keys].reset_index(drop=True)
+
+    def _parts(self) -> list[Path]:
+        return sorted(self.folder.glob("part-*.parquet")) if self.folder.is_dir() else []
+
+    def _read(self):
+        import pandas as pd
+
+        frames = []
+        for part in self._parts():
+            try:
+                frames.append(pd.read_parquet(part))
+            except Exception:  # damaged or half-copied: its inputs are scored again
+                continue
+        if not frames:
+            return pd.DataFrame(index=pd.Index([], name="key"))
+        kept = pd.concat(frames)
+        return kept[~kept.index.duplicated()]
+
+    def _keep(self, fresh) -> None:
+        import uuid
+
+        from analysis import files
+
+        try:
+            with files.atomic_path(self.folder / f"part-{uuid.uuid4().hex}.parquet") as tmp:
+                fresh.to_parquet(tmp)
+            parts = self._parts()
+            if len(parts) > KEPT_SCORES_MAX_PARTS:
+                # One part for all; concurrent readers may see both for a moment, which only
+                # repeats rows that are the same.
+                merged = self._read()
+                with files.atomic_path(self.folder / f"part-{uuid.uuid4().hex}.parquet") as tmp:
+                    merged.to_parquet(tmp)
+                for part in parts:
+                    part.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 @functools.cache

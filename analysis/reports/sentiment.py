@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from analysis.reports.notebook import markdown_code
 from analysis.reports.sections import (
+    KeptScores,
     ReportData,
     Section,
     counted,  # noqa: F401  (notebooks call sentiment.counted)
@@ -83,23 +84,71 @@ def _by_voice(data: ReportData):
     return data.derived("voice", lambda: voice_summary(data["sentiment"]))
 
 
+class _KeptScorer:
+    """``scorer`` whose ``transform`` scores only texts it has not scored in an earlier run.
+
+    The sentence scorer gives a text the same scores alone or in any batch, so a quotation's
+    scores can be kept by its text (:class:`~analysis.reports.sections.KeptScores`).
+    """
+
+    def __init__(self, scorer) -> None:
+        from analysis.sentiment import sentence_model_dir
+
+        # The report's scorers use the package's own models, which the key's code part covers.
+        self.scorer = scorer
+        model_dir = str(sentence_model_dir(scorer.model)) if scorer.use_model else None
+        self.kept = KeptScores(
+            "sentence_sentiment", {"params": scorer.get_params(), "model_dir": model_dir}
+        )
+
+    def transform(self, texts):
+        texts = list(texts)
+        return self.kept.rows(texts, lambda at: self.scorer.transform([texts[i] for i in at]))
+
+
+class _KeptTargetModel:
+    """The target-sentiment model, its outputs kept by input (see :class:`_KeptScorer`)."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.kept = KeptScores("target_sentiment", {"model_dir": str(model.model_dir)})
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+    def predict(self, texts, text_pairs, batch_size: int = 32):
+        import pandas as pd
+
+        texts, text_pairs = list(texts), list(text_pairs)
+
+        def compute(at: list[int]):
+            out = self.model.predict(
+                [texts[i] for i in at], [text_pairs[i] for i in at], batch_size=batch_size
+            )
+            return pd.DataFrame(out, columns=[f"y{j}" for j in range(out.shape[1])])
+
+        keys = [f"{a}\x00{b}" for a, b in zip(texts, text_pairs, strict=True)]
+        return self.kept.rows(keys, compute).to_numpy()
+
+
 def _actor_voice(data: ReportData):
     from analysis.sentiment import actor_voice
 
-    # Scores every quotation with the learned model: kept on disk for later runs.
+    # Scores every quotation with the learned model: the table is kept on disk for the next
+    # run, and each quotation's scores by its text, so a grown corpus scores only what is new.
     inputs = {key: data[key] for key in ("sentiment", "mentions", "quotes")}
     return data.derived(
         "actor_voice",
         lambda: kept_table(
             "actor_voice",
             inputs,
-            lambda: actor_voice(*inputs.values(), scorer=_scorer(data)),
+            lambda: actor_voice(*inputs.values(), scorer=_KeptScorer(_scorer(data))),
         ),
     )
 
 
 def _stances(data: ReportData):
-    from analysis.target import stance_table
+    from analysis.target import load_target_model, stance_table
 
     # Runs the target-sentiment model once per mention in a quotation: kept on disk too.
     inputs = {
@@ -109,7 +158,11 @@ def _stances(data: ReportData):
     }
     return data.derived(
         "stances",
-        lambda: kept_table("stances", inputs, lambda: stance_table(*inputs.values())),
+        lambda: kept_table(
+            "stances",
+            inputs,
+            lambda: stance_table(*inputs.values(), model=_KeptTargetModel(load_target_model())),
+        ),
     )
 
 

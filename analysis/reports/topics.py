@@ -16,6 +16,7 @@ from analysis.reports.sections import (
     ReportData,
     Section,
     counted,  # noqa: F401  (notebooks call topics.counted)
+    kept_table,
     load_report_data,
 )
 
@@ -107,20 +108,38 @@ def fit(
         Fitted; its ``unit`` is the unit chosen.
     """
     from analysis.topics import TopicModel
+    from analysis.topics.coherence import best_k
 
     articles = data["articles"]
     k = n_topics if n_topics == "auto" else int(n_topics)
     if unit == "auto":
         unit = "paragraph" if len(articles) < min_articles else "article"
-    model = TopicModel(
-        n_topics=k,
-        method=method,
-        unit=unit,
-        random_state=seed,
-        tokens=data.options.get("tokens"),
-        stop_words=data.options.get("stop_words") or None,
-    )
-    return model.fit(articles)
+    settings = {"method": method, "unit": unit, "random_state": seed}
+    settings |= {"tokens": data.options.get("tokens")}
+    stop_words = data.options.get("stop_words") or None
+    model = TopicModel(n_topics=k, **settings, stop_words=stop_words)
+    if k != "auto":
+        return model.fit(articles)
+    # The scan (every k of the grid fitted and scored for coherence) was most of a warm run of
+    # this report. Its scores are kept on disk, by everything the scan reads; a later run fits
+    # the chosen k alone, which gives the same model: each k's fit is seeded and independent
+    # of the others. (The fitted model itself is not kept: the cache holds no pickles.)
+    scanned = {}
+
+    def scan():
+        scanned["model"] = model.fit(articles)
+        return model.k_scores_
+
+    inputs = {n: data.tables[n] for n in ("articles", "terms", "sentences") if n in data.tables}
+    inputs["settings"] = settings | {"stop_words": sorted(stop_words or ()), "k_grid": model.k_grid}
+    k_scores = kept_table("topic_k_scores", inputs, scan)
+    if "model" in scanned:
+        return scanned["model"]
+    chosen = TopicModel(n_topics=best_k(k_scores), **settings, stop_words=stop_words)
+    chosen.fit(articles)
+    chosen.set_params(n_topics="auto")
+    chosen.k_scores_ = k_scores
+    return chosen
 
 
 def _keyness(data: ReportData, group_column: str, group_a: str, group_b: str):

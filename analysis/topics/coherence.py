@@ -156,3 +156,9 @@ def term_scores(components: np.ndarray, exclusivity: float) -> tuple[np.ndarray,
         return phi, phi
     excl = phi / np.maximum(phi.sum(axis=0, keepdims=True), 1e-300)
     return phi, phi * excl**exclusivity
+
+
+def best_k(k_scores) -> int:
+    """The k an ``n_topics="auto"`` scan chooses from its ``k_scores_`` table: the highest
+    quality (mean NPMI x diversity), the smallest k among equals."""
+    return int(k_scores.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])

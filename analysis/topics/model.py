@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from analysis.terms import _stopwords, term_docs
 from analysis.topics import stream
-from analysis.topics.coherence import diversity, npmi, term_scores, term_uniqueness
+from analysis.topics.coherence import best_k, diversity, npmi, term_scores, term_uniqueness
 from analysis.topics.estimators import (
     method_estimator,
     one_blas_thread,
@@ -431,8 +431,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         if self.n_topics != "auto":
             return runs[grid[0]], None
         k_scores = pd.DataFrame(rows)
-        best = int(k_scores.sort_values(["quality", "k"], ascending=[False, True]).iloc[0]["k"])
-        return runs[best], k_scores
+        return runs[best_k(k_scores)], k_scores
 
     def _set_fitted(
         self,
