@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import gzip
@@ -9,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,12 +56,49 @@ def pipeline_key(model: str | None = None, tables: tuple[str, ...] | None = None
     spacy_version, version = model_version(name)
     h = hashlib.sha1()
     h.update(f"{__version__}|{spacy_version}|{name}|{version}".encode())
-    h.update(
-        features.code_key(
-            tables, extra_roots=[_parse_each, normalise_for_parse, parse_wire]
-        ).encode()
-    )
+    h.update(_code_key(tables, [_parse_each, normalise_for_parse, parse_wire]).encode())
     return h.hexdigest()[:16]
+
+
+#: Where :func:`_code_key` keeps the code keys it computed (JSON: a few recent ones).
+CODE_KEYS_FILE = "code-keys.json"
+
+
+def _code_key(tables: tuple[str, ...] | None, extra_roots: list) -> str:
+    """:func:`analysis.features.code_key`, kept in the cache by what it can depend on.
+
+    Following every extractor's code imports them all (scikit-learn among them): 1.5 s that a
+    run finding every article cached (a report's check of its store) otherwise spends on this
+    key alone. The key reads only the package's files, and constants the package computes at
+    import from installed libraries; so it is kept under a digest of every package file and
+    every installed distribution's version, and computed again when either changes.
+    """
+    from importlib import metadata
+
+    versions = sorted(
+        f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions() if d.metadata["Name"]
+    )
+    roots = [f"{f.__module__}.{f.__qualname__}" for f in extra_roots]
+    memo = files.digest(
+        {
+            "python": sys.version,
+            "package": files.tree_digest(config.PACKAGE_DIR),
+            "distributions": versions,
+            "tables": tables,
+            "roots": roots,
+        }
+    )
+    path = config.CACHE_DIR / CODE_KEYS_FILE
+    kept = files.read_json(path)
+    kept = kept if isinstance(kept, dict) else {}
+    if isinstance(kept.get(memo), str):
+        return kept[memo]
+    key = features.code_key(tables, extra_roots=extra_roots)
+    # The latest few: a checkout switched between branches keeps each one's key.
+    recent = dict(list(kept.items())[-7:]) | {memo: key}
+    with contextlib.suppress(OSError):  # a read-only cache costs the next run the 1.5 s
+        files.write_json(path, recent)
+    return key
 
 
 #: Version of the cache entry format (a gzipped header line, then the JSON rows).

@@ -78,6 +78,18 @@ def frame_digest(frame: Any) -> str:
     return hashlib.sha256(head + hashed.to_numpy().tobytes()).hexdigest()
 
 
+def tree_digest(folder: str | os.PathLike) -> str:
+    """sha256 (hex) over every file below ``folder``: relative paths and contents, in order
+    (``__pycache__`` and ``.pyc`` left out)."""
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
+            h.update(f.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(sha256_file(f).encode() + b"\n")
+    return h.hexdigest()
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     """sha256 (hex) of a file's bytes, read in blocks."""
     h = hashlib.sha256()

@@ -1929,10 +1929,11 @@ def test_topics_report_leaves_the_stop_words_out(tmp_path, seed_path):
     assert "pakistan" in topics.fit(plain, n_topics="2").vocabulary_
 
 
-def test_the_runner_hands_its_pipeline_key_to_the_kernels(monkeypatch):
+def test_the_runner_hands_its_pipeline_key_to_the_kernels(monkeypatch, tmp_path):
     # A kernel reading the store would otherwise walk every extractor's code again (3-5 s).
     from analysis import cache
 
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)  # no code key kept from another run
     cache.pipeline_key.cache_clear()
     monkeypatch.setenv(config.PIPELINE_KEY_ENV, "0123456789abcdef")
 

@@ -257,3 +257,36 @@ def test_local_workers_and_dask_equal_single_process(tmp_path):
         assert len(base) > 0, table
         pd.testing.assert_frame_equal(read_table(tmp_path / "two", table), base)
         pd.testing.assert_frame_equal(read_table(tmp_path / "dask", table), base)
+
+
+def test_the_code_key_is_kept_until_a_package_file_or_a_library_changes(tmp_path, monkeypatch):
+    from analysis import cache, config, features, files
+    from analysis.wire import parse_wire
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path)
+    walks = []
+    real = features.code_key
+
+    def walked(*args, **kwargs):
+        walks.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(features, "code_key", walked)
+    first = cache._code_key(("dates",), [parse_wire])
+    assert first == real(("dates",), extra_roots=[parse_wire]) and len(walks) == 1
+    assert cache._code_key(("dates",), [parse_wire]) == first and len(walks) == 1
+    cache._code_key(("tone",), [parse_wire])  # other tables: their own key
+    assert len(walks) == 2
+    # An edited package file, or another version of any installed library: walked again.
+    monkeypatch.setattr(files, "tree_digest", lambda folder: "an edited package")
+    assert cache._code_key(("dates",), [parse_wire]) == first and len(walks) == 3
+
+    class Upgraded:
+        metadata = {"Name": "vaderSentiment"}
+        version = "9.9"
+
+    monkeypatch.setattr("importlib.metadata.distributions", lambda: [Upgraded()])
+    cache._code_key(("dates",), [parse_wire])
+    assert len(walks) == 4
+    (tmp_path / cache.CODE_KEYS_FILE).write_text("{not json")  # damaged: walked, not trusted
+    assert cache._code_key(("dates",), [parse_wire]) == first and len(walks) == 5

@@ -281,12 +281,7 @@ def corpus_fingerprint(paths: Sequence[str | os.PathLike]) -> dict:
 
 def package_fingerprint() -> str:
     """Return a sha256 over every file of the installed ``analysis`` package (its code and data)."""
-    digest = hashlib.sha256()
-    for f in sorted(config.PACKAGE_DIR.rglob("*")):
-        if f.is_file() and "__pycache__" not in f.parts and f.suffix != ".pyc":
-            digest.update(f.relative_to(config.PACKAGE_DIR).as_posix().encode() + b"\0")
-            digest.update(files.sha256_file(f).encode() + b"\n")
-    return digest.hexdigest()
+    return files.tree_digest(config.PACKAGE_DIR)
 
 
 def environment_info() -> dict:
