@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from importlib import metadata
@@ -677,16 +678,22 @@ def test_notebooks_run_side_by_side_and_each_gets_its_own_summary(tmp_path):
         "while not (flags / %r).exists():\n"
         "    assert time.monotonic() < deadline, 'the other notebook never started'\n"
         "    time.sleep(0.1)\n"
-        "from analysis.reports import write_summary\nwrite_summary({'value': %d})"
+        "import os\nfrom analysis.reports import write_summary\n"
+        "write_summary({'value': %d, 'cwd': os.getcwd()})"
     )
     make_notebook(folder / "01_a.ipynb", "workers = 0", wait % (str(flags), "a", "b", 1))
     make_notebook(folder / "02_b.ipynb", "x = 0", wait % (str(flags), "b", "a", 2))
+    here = os.getcwd()
     with pinned_package_fingerprint():
         both = reports.run_reports(
             [config.SEEDS_DIR], tmp_path / "out", {"workers": 2}, notebooks_dir=folder
         )
         assert both.failed == [], [e["error"] for e in both.manifest["notebooks"]]
         assert [e["summary"]["value"] for e in both.manifest["notebooks"]] == [1, 2]
+        # Each kernel runs in the notebooks folder, and the caller's folder stays its own
+        # (two notebooks at once must not race on the process's working folder).
+        assert {e["summary"]["cwd"] for e in both.manifest["notebooks"]} == {str(folder)}
+        assert os.getcwd() == here
         for p in flags.iterdir():
             p.unlink()
         one = reports.run_reports(

@@ -468,6 +468,7 @@ def _run_plan(
     }
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, total)), thread_name_prefix="report")
     times = _notebook_times()
+    times_file = (config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE).absolute()
     with _environ(**shared_env):
         futures: list = [None] * total
         for i in _start_order(plan, times):
@@ -492,7 +493,7 @@ def _run_plan(
         # The cause, not the interrupts it led to in the other notebooks.
         raise next((e for e in errors if not isinstance(e, KeyboardInterrupt)), errors[0])
     entries = [future.result() for future in futures]
-    _keep_notebook_times(times, entries)
+    _keep_notebook_times(times_file, times, entries)
     return entries
 
 
@@ -513,13 +514,13 @@ NOTEBOOK_TIMES_FILE = "notebook-times.json"
 
 
 def _notebook_times() -> dict[str, float]:
-    times = files.read_json(config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE)
+    times = files.read_json((config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE).absolute())
     if not isinstance(times, dict):
         return {}
     return {k: float(v) for k, v in times.items() if isinstance(v, int | float)}
 
 
-def _keep_notebook_times(times: dict[str, float], entries: list[dict]) -> None:
+def _keep_notebook_times(path: Path, times: dict[str, float], entries: list[dict]) -> None:
     ran = {
         e["name"]: e["executed"]["duration_s"]
         for e in entries
@@ -527,7 +528,7 @@ def _keep_notebook_times(times: dict[str, float], entries: list[dict]) -> None:
     }
     if ran:
         with contextlib.suppress(OSError):  # a read-only cache only costs the next run's order
-            files.write_json(config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE, times | ran)
+            files.write_json(path, times | ran)
 
 
 def _start_order(plan: list[tuple], times: Mapping[str, float]) -> list[int]:
@@ -643,6 +644,10 @@ def _run_notebook(
 
         async def _async_pre_start_kernel(self, **kw: Any) -> Any:
             kw["env"] = {**kw.get("env", os.environ), **kernel_env}
+            # The kernel runs in the notebooks folder. Papermill's own ``cwd`` would chdir the
+            # whole process, which notebooks running side by side would race on: a kernel
+            # could start elsewhere and the process keep another folder as its own.
+            kw["cwd"] = str(path.parent)
             return await super()._async_pre_start_kernel(**kw)
 
         async def _async_interrupt_kernel(self) -> None:
@@ -668,7 +673,6 @@ def _run_notebook(
                 parameters=params,
                 kernel_name=config.REPORT_KERNEL_NAME,
                 language="python",
-                cwd=str(path.parent),
                 progress_bar=False,
                 start_timeout=180,
                 config=kernel_config,
