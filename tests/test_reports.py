@@ -1974,3 +1974,35 @@ def test_kernels_get_the_same_pipeline_key_the_runner_computed(tmp_path):
     result = reports.run_reports([config.SEEDS_DIR], tmp_path / "out", notebooks_dir=nbs)
     summary = json.loads((result.out / "01_key.summary.json").read_text(encoding="utf-8"))
     assert summary["key"] == pipeline_key()
+
+
+def test_notebooks_start_reused_then_never_timed_store_readers_then_longest_first():
+    from types import SimpleNamespace
+
+    def nb(name, reads_store):
+        return SimpleNamespace(name=name, takes=lambda p, r=reads_store: r and p == "workers")
+
+    plan = [
+        (nb("01_overview", False), {}, "k", None, False),
+        (nb("02_actors", True), {}, "k", None, False),
+        (nb("03_sentiment", True), {}, "k", None, False),
+        (nb("04_topics", True), {}, "k", None, True),  # reused
+        (nb("05_mine", True), {}, "k", None, False),
+    ]
+    order = runner._start_order(plan, {})
+    assert [plan[i][0].name for i in order] == [
+        "04_topics",
+        "02_actors",
+        "03_sentiment",
+        "05_mine",
+        "01_overview",
+    ]
+    times = {"02_actors": 4.5, "03_sentiment": 15.5, "01_overview": 3.1}
+    order = runner._start_order(plan, times)
+    assert [plan[i][0].name for i in order] == [
+        "04_topics",
+        "05_mine",
+        "03_sentiment",
+        "02_actors",
+        "01_overview",
+    ]

@@ -537,11 +537,14 @@ def _start_order(plan: list[tuple], times: Mapping[str, float]) -> list[int]:
     With fewer kernels than notebooks, starting the slowest notebook last leaves one kernel
     busy after the others have finished (the sentiment report scoring every quotation while
     the rest are done); longest first (the LPT rule) keeps the kernels evenly loaded. Reused
-    notebooks cost nothing and go first; notebooks never timed keep their place, before the
-    timed ones (they may be slow), which is the plain order on a first run.
+    notebooks cost nothing and go first; notebooks never timed come next (they may be slow):
+    those that read the feature store (they take ``workers``) before those that only read the
+    corpus, otherwise in their order. On a first run that starts the sentiment report (which
+    scores every quotation) beside the actors report rather than after the quick overview.
     """
     reused = [i for i, item in enumerate(plan) if item[-1]]
     unknown = [i for i, item in enumerate(plan) if not item[-1] and item[0].name not in times]
+    unknown.sort(key=lambda i: not plan[i][0].takes("workers"))
     timed = [i for i, item in enumerate(plan) if not item[-1] and item[0].name in times]
     timed.sort(key=lambda i: -times[plan[i][0].name])
     return reused + unknown + timed
