@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import errno
 import json
+import logging
 import os
 import re
 import shutil
@@ -481,11 +482,17 @@ def _run_plan(
                     break
         finally:
             # Whatever ended the wait (Ctrl-C, a full disk in one notebook), stop the rest.
-            if any(not f.done() for f in futures):
+            # nbclient logs "Kernel died while waiting for execute reply." for each kernel the
+            # runner kills: not news, as the runner says itself why the run stopped.
+            stopping = any(not f.done() for f in futures)
+            if stopping:
+                _papermill_log().addFilter(_killed_kernel_message)
                 cancel.set()
                 for future in futures:
                     future.cancel()
             pool.shutdown(wait=True)
+            if stopping:
+                _papermill_log().removeFilter(_killed_kernel_message)
             if warm is not None:
                 warm.join()
     errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
@@ -614,6 +621,16 @@ def _execute(nb: ReportNotebook, params: dict, tmp: Path, cancel: threading.Even
         "summary": summary,
         "files": produced,
     }
+
+
+def _killed_kernel_message(record: logging.LogRecord) -> bool:
+    """A logging filter: drop nbclient's line about a kernel dying (one the runner killed)."""
+    return not str(record.msg).startswith("Kernel died")
+
+
+def _papermill_log() -> logging.Logger:
+    """The logger papermill hands nbclient (``papermill.log.logger``)."""
+    return logging.getLogger("papermill")
 
 
 def _run_notebook(
