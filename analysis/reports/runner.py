@@ -239,7 +239,9 @@ def run_reports(
         if any(not reuse and nb.takes("workers") for nb, *_, reuse in plan):
             _fill_store(corpus_list, parameters, stream)
         t_notebooks, jobs = time.perf_counter(), _jobs(parameters)
-        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, jobs, stream, warm)
+        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, jobs, stream)
+        if warm is not None:
+            warm.join()
         n_run = sum(1 for e in entries if not e["reused"])
         if n_run:
             print(
@@ -413,13 +415,7 @@ def _jobs(parameters: Mapping[str, Any]) -> int:
 
 
 def _run_plan(
-    plan: list[tuple],
-    tmp: Path,
-    out_dir: Path,
-    jupyter_dir: Path,
-    jobs: int,
-    stream: TextIO,
-    warm: threading.Thread | None = None,
+    plan: list[tuple], tmp: Path, out_dir: Path, jupyter_dir: Path, jobs: int, stream: TextIO
 ) -> list[dict]:
     """Execute (or reuse) every planned notebook, ``jobs`` kernels at a time; entries in plan order.
 
@@ -468,8 +464,9 @@ def _run_plan(
         config.PIPELINE_KEY_ENV: pipeline_key(),
     }
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, total)), thread_name_prefix="report")
-    times = _notebook_times()
+    # Absolute: papermill and the kernels never change this process's folder, but a caller may.
     times_file = (config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE).absolute()
+    times = _notebook_times(times_file)
     with _environ(**shared_env):
         futures: list = [None] * total
         for i in _start_order(plan, times):
@@ -493,8 +490,6 @@ def _run_plan(
             pool.shutdown(wait=True)
             if stopping:
                 _papermill_log().removeFilter(_killed_kernel_message)
-            if warm is not None:
-                warm.join()
     errors = [f.exception() for f in futures if not f.cancelled() and f.exception()]
     if errors:
         # The cause, not the interrupts it led to in the other notebooks.
@@ -520,8 +515,8 @@ def _warm_up() -> None:
 NOTEBOOK_TIMES_FILE = "notebook-times.json"
 
 
-def _notebook_times() -> dict[str, float]:
-    times = files.read_json((config.CACHE_DIR / "reports" / NOTEBOOK_TIMES_FILE).absolute())
+def _notebook_times(path: Path) -> dict[str, float]:
+    times = files.read_json(path)
     if not isinstance(times, dict):
         return {}
     return {k: float(v) for k, v in times.items() if isinstance(v, int | float)}
