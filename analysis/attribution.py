@@ -50,11 +50,23 @@ class TaggedSpan(NamedTuple):
 
 
 def _inside_any(start: int, end: int, regions: Sequence[tuple[int, int]], text: str) -> bool:
-    """True when every letter or digit of text[start:end] lies inside one of ``regions``."""
-    chars = [i for i in range(start, end) if text[i].isalnum()]
-    if not chars:
-        return True
-    return all(any(a <= i < b for a, b in regions) for i in chars)
+    """True when every letter or digit of text[start:end] lies inside one of ``regions``.
+
+    ``regions`` are sorted by start (they may overlap). The parts of the span no region covers
+    are searched for a letter or digit, once each.
+    """
+    pos = start
+    for a, b in regions:
+        if a >= end:
+            break
+        if b <= pos:
+            continue
+        if a > pos and any(ch.isalnum() for ch in text[pos:a]):
+            return False
+        pos = max(pos, b)
+        if pos >= end:
+            return True
+    return not any(ch.isalnum() for ch in text[pos:end])
 
 
 def windows(
@@ -143,7 +155,7 @@ def windows(
                 pos += 1
             if not pieces:
                 continue
-            if skip and _inside_any(s_start, s_end, [r for r in skip if r[0] < s_end], text):
+            if skip and _inside_any(s_start, s_end, skip, text):
                 out.extend(_window(ids, offsets, words, current))
                 current = []
                 continue
@@ -269,10 +281,13 @@ class AttributionTagger:
         cls_id = self.tokenizer.token_to_id("[CLS]")
         sep_id = self.tokenizer.token_to_id("[SEP]")
         ids = np.array([[cls_id, *window.ids, sep_id]], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-        session = self.model.session
-        feed = {name: feed[name] for name in self.model.input_names}
-        logits = session.run(None, feed)[0][0]
+        # The shipped graph takes input_ids alone (a window is never padded); a graph with an
+        # attention_mask input gets all ones.
+        feed = {
+            name: ids if name == "input_ids" else np.ones_like(ids)
+            for name in self.model.input_names
+        }
+        logits = self.model.session.run(None, feed)[0][0]
         return _softmax(logits[1:-1].astype(np.float64))
 
     def tag(
@@ -580,11 +595,27 @@ def extract_attributions(
     if tagger is True:
         tagger = _shipped_tagger()
     reported = link(doc, tagger.tag(doc, skip=regions)) if tagger else []
+    if reported:
+        # A dateline's colon ("ISLAMABAD: Pakistan's army chief ...") reports nothing, even
+        # when the tagger reads the place before it as a speaker (as in a transcript's
+        # "PENCE: Well, ..."): drop attributions cued inside the wire layout the loader read.
+        from analysis.wire import layout_spans
+
+        dateline = article.get("dateline_text")
+        if "dateline_text" in article and not isinstance(dateline, str):
+            dateline = ""
+        layout = layout_spans(text, dateline)
+        reported = [
+            rep
+            for rep in reported
+            if not any(a <= rep.cue[0] and rep.cue[1] <= b for a, b in layout)
+        ]
     # A non-answer inside quotation marks ("“I decline to comment,” he said") is what was said.
-    answers = {n.cue_token: n for n in sources.non_answers(doc) if n.cue_token not in quoted}
+    found_answers = list(sources.non_answers(doc))
+    answers = {n.cue_token: n for n in found_answers if n.cue_token not in quoted}
     # "refused to elaborate": the non-answer rule owns the span and its kind, as without the
     # tagger (the tagger's span drops "to" and would renumber the row).
-    non_answer_cues = {n.cue_token for n in sources.non_answers(doc)}
+    non_answer_cues = {n.cue_token for n in found_answers}
     for rep in reported:
         if rep.cue_token in non_answer_cues:
             continue

@@ -188,8 +188,8 @@ TABLES: tuple[str, ...] = tuple(_BY_TABLE)
 #: :func:`code_key`, and with it the per-article cache and the store's pipeline, tells stores made
 #: with and without it apart. ``reported_speech``: the quotes table with the learned attribution
 #: tagger's reported speech (:func:`analysis.attribution.extract_reported_speech`). Off by
-#: default: the shipped model is below its quality targets (benchmarks/bench_attribution.py:
-#: PolNeAR dev overlap F1 0.728, exact 0.570), though its cost is within budget (about 1.28x).
+#: default: it makes extraction about 1.3x slower, and its exact spans are below their target
+#: (benchmarks/bench_attribution.py: PolNeAR dev overlap F1 0.756, exact 0.609 against 0.65).
 #: ``static_sentiment``: the sentiment table with the static sentence model blended in instead of
 #: the transformer (:func:`analysis.sentiment.extract.extract_sentiment_static`): extraction
 #: about 1.2x faster (1,000 Reuters stories) for slightly less accurate scores.

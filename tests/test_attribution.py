@@ -72,6 +72,33 @@ def test_windows_cover_sentences_of_one_paragraph(nlp, tagger):
     assert len(windows(doc, tagger.tokenizer, max_tokens=192)) == 3
 
 
+def test_inside_any_agrees_with_a_check_of_every_character():
+    """The skip check walks the uncovered gaps once; it must say what a check of every letter
+    and digit against every region says, for overlapping and nested regions too."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from analysis.attribution import _inside_any
+
+    def brute(start, end, regions, text):
+        chars = [i for i in range(start, end) if text[i].isalnum()]
+        return all(any(a <= i < b for a, b in regions) for i in chars)
+
+    @settings(max_examples=400, deadline=None)
+    @given(
+        st.text(alphabet="ab .,“”", min_size=1, max_size=40),
+        st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=5),
+        st.integers(0, 40),
+        st.integers(0, 40),
+    )
+    def check(text, pairs, a, b):
+        start, end = sorted((min(a, len(text)), min(b, len(text))))
+        regions = sorted((min(x, y), max(x, y)) for x, y in pairs)
+        assert _inside_any(start, end, regions, text) == brute(start, end, regions, text)
+
+    check()
+
+
 def test_windows_split_at_sentences_and_long_sentences_at_words(nlp, tagger):
     sentence = "The minister said the talks in the capital would resume next week. "
     text = sentence * 6 + "word " * 150
@@ -206,6 +233,41 @@ def test_link(nlp, text, tags, expected):
         for r in link(doc, [(window, spans)])
     ]
     assert got == expected
+
+
+def _linked(nlp, text: str, tags: list[tuple[str, str, float]]) -> list[list[str]]:
+    """Contents of each attribution :func:`link` makes from (role, words, score) tags."""
+    doc = nlp(normalise_for_parse(text))
+    spans = []
+    for role, words, score in tags:
+        start = text.index(words)
+        spans.append(TaggedSpan(role, start, start + len(words), score))
+    spans.sort(key=lambda s: s.start)
+    window = Window(0, len(text), (), (), ())
+    return [[text[a:b] for a, b in r.contents] for r in link(doc, [(window, spans)])]
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "score", "kept"),
+    [
+        # A lone name the tagger is sure of is the object of a reported attitude.
+        ("Trump attacked Machado on Twitter.", "Machado", 0.95, True),
+        ("Trump attacked Machado on Twitter.", "Machado", 0.65, False),
+        # A clause the tagger is unsure of is dropped; one it is fairly sure of stays.
+        ("Officials said the talks would resume.", "the talks would resume", 0.55, False),
+        ("Officials said the talks would resume.", "the talks would resume", 0.65, True),
+        # A short piece naming nothing is no content however sure the tagger is.
+        ("Instead, he said nothing else.", "Instead", 0.99, False),
+    ],
+)
+def test_link_keeps_short_or_unsure_pieces_by_the_taggers_score(nlp, text, content, score, kept):
+    source = text.split()[0].strip(",")
+    cue = "attacked" if "attacked" in text else "said"
+    tags = [("content", content, score), ("cue", cue, 0.9)]
+    if source != content:
+        tags.append(("source", source, 0.9))
+    got = _linked(nlp, text, tags)
+    assert (got == [[content]]) is kept, got
 
 
 # --------------------------------------------------------------------------------------------

@@ -131,3 +131,28 @@ def test_init_from_starts_from_the_saved_weights(train_module, fixtures_dir, tmp
     assert not torch.equal(_state(third / "last.pt")["model"]["head.weight"], saved["head.weight"])
     with pytest.raises(SystemExit):
         train_module.main(_args(fixtures_dir, second, *extra, *init, "--resume"))
+
+
+def test_exported_graph_takes_input_ids_alone_and_gives_the_models_logits(
+    train_module, fixtures_dir, tmp_path
+):
+    """The packaged graph has no attention mask (a window is never padded): its only input is
+    input_ids, and its logits equal the trained model's given an all-ones mask."""
+    import numpy as np
+    import onnxruntime as ort
+
+    work = tmp_path / "run"
+    args = [a for a in _args(fixtures_dir, work) if a != "--no-export"]
+    assert train_module.main(args) == 0
+    session = ort.InferenceSession(str(work / "model_fp32.onnx"))
+    assert [i.name for i in session.get_inputs()] == ["input_ids"]
+    int8 = ort.InferenceSession(str(work / "out" / "model.onnx"))
+    assert [i.name for i in int8.get_inputs()] == ["input_ids"]
+    model = train_module.build_model(train_module.default_model_dir(), 1)
+    model.load_state_dict(torch.load(work / "best.pt", map_location="cpu"))
+    model.eval()
+    ids = torch.tensor([[101, 2002, 2056, 1996, 3116, 2001, 2205, 1012, 102]])
+    with torch.no_grad():
+        expected = model(ids, torch.ones_like(ids)).numpy()
+    got = session.run(None, {"input_ids": ids.numpy()})[0]
+    assert np.allclose(got, expected, atol=1e-4)
