@@ -88,6 +88,10 @@ REPORT_SUMMARY_ENV = "NEWS_ANALYSIS_REPORT_SUMMARY"
 #: notebooks ran (:func:`analysis.cache.pipeline_key`), so no kernel walks the extractors' code
 #: again (3-5 s each). Not a user setting.
 PIPELINE_KEY_ENV = "NEWS_ANALYSIS_PIPELINE_KEY"
+#: Set by the report runner for its notebooks: a file holding the corpus as the runner loaded it
+#: to check the feature store (:func:`analysis.reports.sections.hand_over_corpus`), so no kernel
+#: reads and parses every input file again. Not a user setting.
+LOADED_CORPUS_ENV = "NEWS_ANALYSIS_LOADED_CORPUS"
 
 #: Target-sentiment model (int8 ONNX, tokenizer, meta.json) built by scripts/train_target_sentiment.py.
 #: By name: ``dynamic`` quantises activations per call (so it runs one target per call);

@@ -204,3 +204,40 @@ def test_the_stance_model_scores_only_targets_it_has_not_seen(tmp_path, monkeypa
     assert np.array_equal(
         again[["negative", "neutral", "positive"]], direct[["negative", "neutral", "positive"]]
     )
+
+
+def test_notebooks_take_the_corpus_the_runner_handed_over_for_the_same_inputs(
+    tmp_path, monkeypatch
+):
+    """The report runner loads the corpus once and hands it to its kernels: a notebook asking
+    for the same inputs and column options reads that, not the files; any other request, a
+    missing or damaged hand-over file, and no hand-over at all read the files."""
+    from analysis.corpus import load_corpus
+    from analysis.reports.sections import hand_over_corpus, load_report_data
+
+    monkeypatch.setattr(config, "CACHE_DIR", tmp_path / "cache")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Headline\n\nThe minister spoke on Monday.\n")
+    articles, rejects = load_corpus([corpus], progress=False)
+    # What the runner handed over, told apart from what the files hold.
+    handed = articles.assign(headline="Handed over")
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    path = hand_over_corpus((handed, rejects), [corpus], None, hand)
+    monkeypatch.setenv(config.LOADED_CORPUS_ENV, str(path))
+
+    def title(**kwargs) -> str:
+        return load_report_data(corpus, loader=True, **kwargs)["articles"]["headline"].iloc[0]
+
+    assert title() == "Handed over"
+    assert title(columns={"text_column": None}) == "Handed over"  # unset options are no options
+    assert title(columns={"text_column": "body"}) == "Headline"
+    one_file = load_report_data(corpus / "a.txt", loader=True)["articles"]
+    assert one_file["headline"].iloc[0] == "Headline"
+    path.write_bytes(b"cut short")
+    assert title() == "Headline"
+    path.unlink()
+    assert title() == "Headline"
+    monkeypatch.delenv(config.LOADED_CORPUS_ENV)
+    assert title() == "Headline"

@@ -7,10 +7,12 @@ and the finished page is checked for active markup before it is written.
 
 from __future__ import annotations
 
+import functools
 import html as html_module
 import os
 import re
 import secrets
+import threading
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,8 +87,6 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     written.
     """
     import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook_path), as_version=4)
     # A progress bar drawn as a widget leaves its state in the notebook's metadata, which the
@@ -98,18 +98,11 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _safe_outputs(cell.outputs, slots, token)
-    exporter = HTMLExporter(
-        template_name="lab",
-        template_file=_HTML_TEMPLATE_NAME,
-        extra_loaders=[DictLoader({_HTML_TEMPLATE_NAME: _HTML_TEMPLATE})],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": Path(notebook_path).stem}}
-    )
+    with _EXPORT_LOCK:
+        exporter = _exporter()
+        body, _ = exporter.from_notebook_node(
+            nb, resources={"metadata": {"name": Path(notebook_path).stem}}
+        )
     # Belt and braces for outputs that link a remote file (e.g. a widget): drop the tag.
     body = _REMOTE_RESOURCE.sub("", body)
     body = _add_navigation(body)
@@ -124,6 +117,28 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
         body = _fill_slots(body, slots)
     files.write_text(out, body)
     return out
+
+
+#: One exporter for the process: building one loads and compiles its Jinja templates (0.1 s
+#: a page), which nbconvert then keeps. The report runner exports from several threads; an
+#: export holds the lock (it is pure Python, so the threads would wait on each other anyway).
+_EXPORT_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab",
+        template_file=_HTML_TEMPLATE_NAME,
+        extra_loaders=[DictLoader({_HTML_TEMPLATE_NAME: _HTML_TEMPLATE})],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
 
 
 _HEADING = re.compile(r'<h2 id="([^"<>]+)"[^>]*>(.*?)</h2>', re.S)

@@ -209,6 +209,7 @@ def run_reports(
 
     files.remove_stale(out_dir)
     tmp = files.temp_sibling(out_dir)
+    hand = None  # a folder of this run's own for what the notebooks are handed
     try:
         tmp.mkdir(parents=True)
         files.mark_output_folder(tmp, kind=OUTPUT_KIND)
@@ -236,10 +237,19 @@ def run_reports(
         # The notebooks that parse (they take `workers`) share one feature store: fill it here,
         # once, with every core, rather than in the first notebook with its kernel's progress
         # hidden (the others then read it back as it is).
+        handed_env = {}
         if any(not reuse and nb.takes("workers") for nb, *_, reuse in plan):
-            _fill_store(corpus_list, parameters, stream)
+            loaded = _fill_store(corpus_list, parameters, stream)
+            if loaded is not None:
+                from analysis.reports.sections import hand_over_corpus
+
+                hand = Path(tempfile.mkdtemp(prefix="news-analysis-run-"))
+                columns = parameters.get("columns") or None
+                handed_env[config.LOADED_CORPUS_ENV] = str(
+                    hand_over_corpus(loaded, corpus_list, columns, hand)
+                )
         t_notebooks, jobs = time.perf_counter(), _jobs(parameters)
-        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, jobs, stream)
+        entries = _run_plan(plan, tmp, out_dir, jupyter_dir, jobs, stream, handed_env)
         if warm is not None:
             warm.join()
         n_run = sum(1 for e in entries if not e["reused"])
@@ -288,6 +298,8 @@ def run_reports(
         raise
     finally:
         files.remove(tmp)  # gone already after a successful swap
+        if hand is not None:
+            shutil.rmtree(hand, ignore_errors=True)
     total = time.perf_counter() - t0
     n_reused = sum(1 for e in entries if e["reused"])
     print(
@@ -337,29 +349,35 @@ def _user_lists(corpus: Sequence[Path], parameters: Mapping[str, Any]) -> dict:
     return found
 
 
-def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: TextIO) -> None:
-    """Extract the corpus's feature store before the notebooks run, and print the throughput."""
+def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: TextIO):
+    """Extract the corpus's feature store before the notebooks run, and print the throughput.
+
+    Returns the corpus as loaded, ``(articles, rejects)``, for the notebooks (None when the
+    store could not be filled: each notebook then meets the error itself).
+    """
+    from analysis.corpus import load_corpus
     from analysis.store import fill_feature_store
 
     workers = parameters.get("workers") or os.cpu_count() or 1
     print(f"report: extracting features ({workers} workers)", file=stream, flush=True)
     t0 = time.perf_counter()
+    columns = parameters.get("columns") or {}
+    progress = stream is sys.stderr and sys.stderr.isatty()
     try:
+        chosen = {k: v for k, v in sorted(columns.items()) if v is not None}
+        loaded = load_corpus(corpus, progress=progress, **chosen)
         _, summary = fill_feature_store(
-            corpus,
-            workers=workers,
-            columns=parameters.get("columns") or None,
-            progress=stream is sys.stderr and sys.stderr.isatty(),
+            corpus, workers=workers, columns=columns or None, progress=progress, loaded=loaded
         )
     except Exception as exc:  # each notebook then meets it itself and its page shows it
         if _is_disk_full(exc):
             raise
         print(f"report: features not extracted up front: {exc}", file=stream, flush=True)
-        return
+        return None
     seconds = time.perf_counter() - t0
     if summary is None:
         print(f"report: features: up to date ({seconds:.1f} s)", file=stream, flush=True)
-        return
+        return loaded
     rate = summary.articles / seconds if seconds > 0 else float("inf")
     print(
         f"report: features: {summary.articles:,} articles ({summary.parsed:,} parsed, "
@@ -367,6 +385,7 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
         file=stream,
         flush=True,
     )
+    return loaded
 
 
 def _is_disk_full(exc: BaseException) -> bool:
@@ -415,7 +434,13 @@ def _jobs(parameters: Mapping[str, Any]) -> int:
 
 
 def _run_plan(
-    plan: list[tuple], tmp: Path, out_dir: Path, jupyter_dir: Path, jobs: int, stream: TextIO
+    plan: list[tuple],
+    tmp: Path,
+    out_dir: Path,
+    jupyter_dir: Path,
+    jobs: int,
+    stream: TextIO,
+    handed_env: Mapping[str, str],
 ) -> list[dict]:
     """Execute (or reuse) every planned notebook, ``jobs`` kernels at a time; entries in plan order.
 
@@ -462,6 +487,7 @@ def _run_plan(
         "NEWS_ANALYSIS_CACHE": str(config.CACHE_DIR.absolute()),
         config.HOME_ENV: str(config.PROJECT_DIR),
         config.PIPELINE_KEY_ENV: pipeline_key(),
+        **handed_env,
     }
     pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, total)), thread_name_prefix="report")
     # Absolute: papermill and the kernels never change this process's folder, but a caller may.
