@@ -531,15 +531,24 @@ def share_of_voice(quotes_df) -> pd.DataFrame:
     out = (
         df.groupby("speaker", sort=False)
         .agg(
-            speaker_kind=(
-                "speaker_kind",
-                lambda s: s.mode().iat[0] if len(s.mode()) else "unknown",
-            ),
             n_quotes=("quote", "size"),
             n_words=("n_words", "sum"),
             n_articles=("article_id", "nunique"),
         )
         .reset_index()
+    )
+    # Each speaker's most frequent kind, the first in sort order on a tie (Series.mode's
+    # choice), counted for all speakers at once: a mode per group cost 0.4 s for 1,500 speakers.
+    kinds = (
+        df.dropna(subset=["speaker_kind"])
+        .groupby(["speaker", "speaker_kind"], sort=False)
+        .size()
+        .reset_index(name="n")
+        .sort_values(["speaker", "n", "speaker_kind"], ascending=[True, False, True])
+        .drop_duplicates("speaker")
+    )
+    out["speaker_kind"] = (
+        out["speaker"].map(kinds.set_index("speaker")["speaker_kind"]).fillna("unknown")
     )
     out["quote_share"] = out["n_quotes"] / out["n_quotes"].sum()
     total_words = out["n_words"].sum()

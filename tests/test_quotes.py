@@ -293,6 +293,33 @@ def test_quote_table_and_summaries(nlp, seed_text):
     assert src["anonymous_share"] == pytest.approx(5 / 12)
 
 
+def test_share_of_voice_gives_each_speaker_its_most_frequent_kind():
+    """A speaker's kind is its most frequent one, the first in sort order on a tie (as
+    Series.mode gives it), and "unknown" when none of its rows has a kind."""
+    import pandas as pd
+
+    rows = [
+        ("Khan", "person"), ("Khan", "organisation"), ("Khan", "organisation"),
+        ("Khan", "person"), ("Khan", None),
+        ("Abbas", "person"), ("Abbas", "anonymous"), ("Abbas", "person"),
+        ("ISPR", None), ("ISPR", None),
+    ]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "article_id": ["a"] * len(rows),
+            "speaker": [s for s, _ in rows],
+            "speaker_kind": [k for _, k in rows],
+            "quote": ["We will not retreat"] * len(rows),
+            "kind": ["direct"] * len(rows),
+        }
+    )
+    kinds = share_of_voice(table).set_index("speaker")["speaker_kind"].to_dict()
+    assert kinds == {"Khan": "organisation", "Abbas": "person", "ISPR": "unknown"}
+    for speaker, group in table.groupby("speaker"):
+        mode = group["speaker_kind"].mode()
+        assert kinds[speaker] == (mode.iat[0] if len(mode) else "unknown")
+
+
 def test_summaries_of_an_empty_table():
     assert share_of_voice(quote_table([], [])).empty
     assert sourcing(quote_table([], [])).empty
