@@ -212,6 +212,8 @@ def test_notebooks_take_the_corpus_the_runner_handed_over_for_the_same_inputs(
     """The report runner loads the corpus once and hands it to its kernels: a notebook asking
     for the same inputs and column options reads that, not the files; any other request, a
     missing or damaged hand-over file, and no hand-over at all read the files."""
+    import pickle
+
     from analysis.corpus import load_corpus
     from analysis.reports.sections import hand_over_corpus, load_report_data
 
@@ -236,6 +238,8 @@ def test_notebooks_take_the_corpus_the_runner_handed_over_for_the_same_inputs(
     one_file = load_report_data(corpus / "a.txt", loader=True)["articles"]
     assert one_file["headline"].iloc[0] == "Headline"
     path.write_bytes(b"cut short")
+    assert title() == "Headline"
+    path.write_bytes(pickle.dumps(["not", "a", "hand-over"]))
     assert title() == "Headline"
     path.unlink()
     assert title() == "Headline"

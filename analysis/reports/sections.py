@@ -216,9 +216,9 @@ def _handed_over(paths, columns) -> tuple | None:
     try:
         with open(path, "rb") as fh:
             handed = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return None  # gone (the run ended) or cut short: load the corpus as usual
-    if handed.get("key") != _corpus_key(paths, columns):
+    except Exception:  # gone (the run ended), cut short or damaged: load the corpus as usual
+        return None
+    if not isinstance(handed, dict) or handed.get("key") != _corpus_key(paths, columns):
         return None
     return handed["loaded"]
 
