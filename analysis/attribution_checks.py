@@ -29,7 +29,8 @@ MAX_GAP_WORDS = 2
 #: stay: "accused X of involvement in ..." reports one.
 SHORT_WORDS = 3
 #: A content piece whose words' mean label probability is below this is dropped: the tagger is
-#: unsure of it. Chosen on PolNeAR dev with the shipped model (0.5-0.6 all raised overlap F1).
+#: unsure of it. Chosen on PolNeAR dev (0.5-0.6 all raised overlap F1, tried with the six-layer
+#: model; the shipped five-layer one scores alike).
 MIN_SCORE = 0.6
 #: A short piece without a verb (or a lone word) stays when the tagger is at least this sure of
 #: it. PolNeAR marks such contents where an attitude is reported ("attacked [Machado]",

@@ -81,7 +81,7 @@ def with_sentence(
         starts = out[start].to_numpy(dtype=float, na_value=np.nan)
         ends = out[end].to_numpy(dtype=float, na_value=np.nan)
         # The rows of each article looked up together: one searchsorted per article rather
-        # than two per row (0.24 s for the 25,000 mentions of 1,000 articles).
+        # than two per row (0.21 s against 0.04 s for the 38,000 mentions of 1,000 articles).
         rows_of: dict = {}
         for i, article_id in enumerate(out["article_id"].tolist()):
             if not math.isnan(starts[i]) and article_id in index:

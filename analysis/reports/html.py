@@ -119,7 +119,7 @@ def export_html(notebook_path: str | os.PathLike, html_path: str | os.PathLike) 
     return out
 
 
-#: One exporter for the process: building one loads and compiles its Jinja templates (0.1 s
+#: One exporter for the process: building one loads and compiles its Jinja templates (0.05 s
 #: a page), which nbconvert then keeps. The report runner exports from several threads; an
 #: export holds the lock (it is pure Python, so the threads would wait on each other anyway).
 _EXPORT_LOCK = threading.Lock()
