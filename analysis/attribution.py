@@ -599,12 +599,9 @@ def extract_attributions(
         # A dateline's colon ("ISLAMABAD: Pakistan's army chief ...") reports nothing, even
         # when the tagger reads the place before it as a speaker (as in a transcript's
         # "PENCE: Well, ..."): drop attributions cued inside the wire layout the loader read.
-        from analysis.wire import layout_spans
+        from analysis.wire import layout_spans, loader_dateline
 
-        dateline = article.get("dateline_text")
-        if "dateline_text" in article and not isinstance(dateline, str):
-            dateline = ""
-        layout = layout_spans(text, dateline)
+        layout = layout_spans(text, loader_dateline(article))
         reported = [
             rep
             for rep in reported

@@ -117,6 +117,16 @@ class _Options:
     outlet_column: str | None = None
 
 
+def column_options(columns) -> dict:
+    """The column options of :func:`load_corpus` that are set (``None`` values left out), sorted."""
+    return {k: v for k, v in sorted((columns or {}).items()) if v is not None}
+
+
+def resolved_inputs(paths) -> list[str]:
+    """The corpus inputs as sorted absolute paths: what names one corpus whatever the folder."""
+    return sorted(str(Path(p).resolve()) for p in paths)
+
+
 def load_corpus(
     paths: str | os.PathLike | Iterable[str | os.PathLike],
     *,

@@ -236,12 +236,12 @@ def fill_feature_store(
     """:func:`feature_store`, also returning the run's :class:`ExtractSummary` (``None`` when the
     store was already filled from the same articles and nothing ran)."""
     from analysis.actors import find_actors_file, read_actors_file
-    from analysis.corpus import load_corpus
+    from analysis.corpus import column_options, load_corpus, resolved_inputs
 
     paths = [corpus] if isinstance(corpus, str | os.PathLike) else list(corpus)
-    resolved = sorted(str(Path(p).resolve()) for p in paths)
+    resolved = resolved_inputs(paths)
     table_names = tuple(tables) if tables is not None else None
-    chosen = {k: v for k, v in sorted((columns or {}).items()) if v is not None}
+    chosen = column_options(columns)
     key = pipeline_key(model, table_names)
     name = hashlib.sha1(json.dumps([resolved, table_names, key, chosen]).encode()).hexdigest()[:16]
     out = config.CACHE_DIR / "stores" / name

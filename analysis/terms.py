@@ -18,7 +18,7 @@ from analysis.lexicon import (
 from analysis.lexicon import CORE_REPORTING_VERBS as REPORTING_VERBS
 from analysis.lexicon import TERM_ENTITY_LABELS as ENTITY_LABELS
 from analysis.nlp import doc_text
-from analysis.wire import layout_spans, paragraph_spans
+from analysis.wire import layout_spans, loader_dateline, paragraph_spans
 
 #: Parts of speech kept as single-lemma terms.
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
@@ -275,10 +275,7 @@ def extract_terms(doc, article) -> list[dict]:
     ]
     # The loader already read the dateline: skip what it found rather than reading it again.
     # (an article that never went through the loader has no such field: read it then).
-    dateline = article.get("dateline_text")
-    if "dateline_text" in article and not isinstance(dateline, str):
-        dateline = ""
-    skip = layout_spans(doc_text(doc), dateline)
+    skip = layout_spans(doc_text(doc), loader_dateline(article))
     for start, end, term, is_actor in term_spans(doc, skip=skip):
         row = rows[max(0, bisect_right(starts, start) - 1)]
         row["terms"].append(term)

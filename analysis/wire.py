@@ -21,6 +21,7 @@ __all__ = [
     "WireStructure",
     "count_words",
     "layout_spans",
+    "loader_dateline",
     "normalise_newlines",
     "paragraph_spans",
     "parse_dateline",
@@ -377,6 +378,18 @@ _OWN_LINE_RE = re.compile(r"(?:\n[ \t]*\n|\n[ \t]+)[ \t(]*\Z")
 
 
 _LINE_RE = re.compile(r"[^\r\n]+")
+
+
+def loader_dateline(article) -> str | None:
+    """The loader's ``dateline_text`` of an article row, for :func:`layout_spans`.
+
+    ``""`` when the loader found no dateline (its field is missing or null), ``None`` when the
+    row never went through the loader (no such field): :func:`layout_spans` reads it then.
+    """
+    if "dateline_text" not in article:
+        return None
+    dateline = article.get("dateline_text")
+    return dateline if isinstance(dateline, str) else ""
 
 
 def layout_spans(text: str, dateline_text: str | None = None) -> list[tuple[int, int]]:

@@ -355,7 +355,7 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
     Returns the corpus as loaded, ``(articles, rejects)``, for the notebooks (None when the
     store could not be filled: each notebook then meets the error itself).
     """
-    from analysis.corpus import load_corpus
+    from analysis.corpus import column_options, load_corpus
     from analysis.store import fill_feature_store
 
     workers = parameters.get("workers") or os.cpu_count() or 1
@@ -364,8 +364,7 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
     columns = parameters.get("columns") or {}
     progress = stream is sys.stderr and sys.stderr.isatty()
     try:
-        chosen = {k: v for k, v in sorted(columns.items()) if v is not None}
-        loaded = load_corpus(corpus, progress=progress, **chosen)
+        loaded = load_corpus(corpus, progress=progress, **column_options(columns))
         _, summary = fill_feature_store(
             corpus, workers=workers, columns=columns or None, progress=progress, loaded=loaded
         )

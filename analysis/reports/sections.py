@@ -176,8 +176,9 @@ def load_report_data(
 
 def _corpus_key(paths: Sequence[str | os.PathLike], columns: Mapping[str, Any] | None) -> list:
     """What a loaded corpus was loaded from: the resolved inputs and the column options set."""
-    chosen = sorted((k, v) for k, v in (columns or {}).items() if v is not None)
-    return [sorted(str(Path(p).resolve()) for p in paths), chosen]
+    from analysis.corpus import column_options, resolved_inputs
+
+    return [resolved_inputs(paths), column_options(columns)]
 
 
 def hand_over_corpus(loaded: tuple, paths, columns, folder: Path) -> Path:
