@@ -75,6 +75,7 @@ def windows(
     *,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     skip: Sequence[tuple[int, int]] = (),
+    layout: Sequence[tuple[int, int]] = (),
 ) -> list[Window]:
     """Cut a parsed text into the windows the tagger reads.
 
@@ -94,6 +95,11 @@ def windows(
         Wordpieces per window, special tokens included.
     skip : sequence of (start, end)
         Character regions whose sentences are not read.
+    layout : sequence of (start, end)
+        Wire layout (the loader's dateline, sign-offs: :func:`analysis.wire.layout_spans`):
+        its wordpieces are not read, and a window never runs across it. Read, "ISLAMABAD:
+        Pakistan's army chief ..." looks like a transcript ("PENCE: Well, ...") to the
+        tagger, which then gives the place as the speaker of the sentence's own cues.
 
     Returns
     -------
@@ -151,7 +157,12 @@ def windows(
                 pos += 1
             pieces = []
             while pos < len(ids) and offsets[pos][0] < s_end:
-                pieces.append(pos)
+                if layout and any(a <= offsets[pos][0] < b for a, b in layout):
+                    # A window is a contiguous run of wordpieces: layout ends the one so far.
+                    out.extend(_window(ids, offsets, words, current + pieces))
+                    current, pieces = [], []
+                else:
+                    pieces.append(pos)
                 pos += 1
             if not pieces:
                 continue
@@ -272,9 +283,15 @@ class AttributionTagger:
             self._tokenizer = tok
         return self._tokenizer
 
-    def windows(self, doc, *, skip: Sequence[tuple[int, int]] = ()) -> list[Window]:
+    def windows(
+        self,
+        doc,
+        *,
+        skip: Sequence[tuple[int, int]] = (),
+        layout: Sequence[tuple[int, int]] = (),
+    ) -> list[Window]:
         """:func:`windows` of ``doc`` with this model's tokenizer and window length."""
-        return windows(doc, self.tokenizer, max_tokens=self.max_tokens, skip=skip)
+        return windows(doc, self.tokenizer, max_tokens=self.max_tokens, skip=skip, layout=layout)
 
     def probabilities(self, window: Window) -> np.ndarray:
         """Label probabilities (wordpieces, labels) of one window, special tokens removed."""
@@ -291,11 +308,17 @@ class AttributionTagger:
         return _softmax(logits[1:-1].astype(np.float64))
 
     def tag(
-        self, doc, *, skip: Sequence[tuple[int, int]] = ()
+        self,
+        doc,
+        *,
+        skip: Sequence[tuple[int, int]] = (),
+        layout: Sequence[tuple[int, int]] = (),
     ) -> list[tuple[Window, list[TaggedSpan]]]:
-        """Return every window of ``doc`` with the source, cue and content spans found in it."""
+        """Return every window of ``doc`` with the source, cue and content spans found in it
+        (``skip`` and ``layout`` as for :func:`windows`)."""
         return [
-            (w, decode(w, self.probabilities(w), self.labels)) for w in self.windows(doc, skip=skip)
+            (w, decode(w, self.probabilities(w), self.labels))
+            for w in self.windows(doc, skip=skip, layout=layout)
         ]
 
 
@@ -594,19 +617,13 @@ def extract_attributions(
     next_id = 1 + max((q.attribution for q in found if q.attribution is not None), default=-1)
     if tagger is True:
         tagger = _shipped_tagger()
-    reported = link(doc, tagger.tag(doc, skip=regions)) if tagger else []
-    if reported:
-        # A dateline's colon ("ISLAMABAD: Pakistan's army chief ...") reports nothing, even
-        # when the tagger reads the place before it as a speaker (as in a transcript's
-        # "PENCE: Well, ..."): drop attributions cued inside the wire layout the loader read.
+    reported = []
+    if tagger:
         from analysis.wire import layout_spans, loader_dateline
 
+        # The wire layout the loader read (dateline, sign-offs) is not story: not tagged.
         layout = layout_spans(text, loader_dateline(article))
-        reported = [
-            rep
-            for rep in reported
-            if not any(a <= rep.cue[0] and rep.cue[1] <= b for a, b in layout)
-        ]
+        reported = link(doc, tagger.tag(doc, skip=regions, layout=layout))
     # A non-answer inside quotation marks ("“I decline to comment,” he said") is what was said.
     found_answers = list(sources.non_answers(doc))
     answers = {n.cue_token: n for n in found_answers if n.cue_token not in quoted}

@@ -72,6 +72,37 @@ def test_windows_cover_sentences_of_one_paragraph(nlp, tagger):
     assert len(windows(doc, tagger.tokenizer, max_tokens=192)) == 3
 
 
+def test_windows_leave_out_the_wire_layout(nlp, tagger):
+    """The loader's dateline and sign-off are not read, and no window runs across them."""
+    from analysis.wire import layout_spans
+
+    text = (
+        "ISLAMABAD: Pakistan's army chief scrapped a visit as Islamabad refused to bow. "
+        "Officials said talks would resume.\n\nThe minister said nothing. (Reporting by AFP)"
+    )
+    layout = layout_spans(text)
+    assert [text[a:b] for a, b in layout][0] == "ISLAMABAD:"
+    doc = nlp(normalise_for_parse(text))
+    found = windows(doc, tagger.tokenizer, max_tokens=192, layout=layout)
+    shown = [text[w.start : w.end] for w in found]
+    assert shown[0].startswith("Pakistan's army chief") and shown[0].endswith("would resume.")
+    for w in found:
+        assert not any(a < e and s < b for s, e in w.offsets for a, b in layout)
+        assert w.words[0] == 0 and len(w.ids) == len(w.offsets) == len(w.words)
+    # Without it the dateline opens the first window.
+    assert text[windows(doc, tagger.tokenizer, max_tokens=192)[0].start :].startswith("ISLAMABAD")
+
+
+def test_the_seed_dateline_is_nobody_and_cues_nothing(seed_rows, seed_text):
+    """Read as a transcript ("ISLAMABAD: ..."), the dateline gave the place as the speaker of
+    the first sentence's "refused"; the tagger no longer sees it."""
+    assert not any(r["speaker_start"] is not None and r["speaker_start"] < 10 for r in seed_rows)
+    refused = next(r for r in seed_rows if seed_text[r["start"] :].startswith("to bow to"))
+    assert refused["speaker"] == "Islamabad"
+    assert seed_text[refused["speaker_start"] : refused["speaker_end"]] == "Islamabad"
+    assert not any(seed_text[r["start"] : r["end"]].endswith("as Islamabad") for r in seed_rows)
+
+
 def test_inside_any_agrees_with_a_check_of_every_character():
     """The skip check walks the uncovered gaps once; it must say what a check of every letter
     and digit against every region says, for overlapping and nested regions too."""
@@ -521,3 +552,23 @@ def test_tagging_never_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['indirect', 'non_answer']"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("he had directed Khar to project its view at the Assembly, which", "at the Assembly,"),
+        ("violent extremism through proxies and ", "through proxies"),
+        ("peace in the region” - ", "in the region”"),
+        ("officials who", "officials"),
+        # Only a whole word after a space: "Whichever" and "andante" stay.
+        ("the talks would resume, Whichever", "resume, Whichever"),
+        ("played andante", "played andante"),
+        ("and", "and"),  # never emptied
+    ],
+)
+def test_trim_ends_drops_words_joining_the_next_clause(text, kept):
+    from analysis.attribution_checks import trim_ends
+
+    start, end = trim_ends(text, 0, len(text))
+    assert start == 0 and text[:end].endswith(kept)
