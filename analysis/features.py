@@ -199,6 +199,25 @@ OPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def with_options(
+    options: Iterable[str], tables: Iterable[str] | None = None
+) -> tuple[str, ...] | None:
+    """The ``tables`` argument of :func:`select` for ``tables`` (all when None) with ``options``.
+
+    ``None`` (every table, each with its default extractor) when there is no option, so a store
+    made without options keeps its name; an unknown option is refused with the valid ones.
+    """
+    options = list(dict.fromkeys(options))
+    for name in options:
+        if name not in OPTIONS:
+            raise ValueError(
+                f"extraction option {name!r} is not available; choose from {', '.join(OPTIONS)}"
+            )
+    if not options:
+        return None if tables is None else tuple(tables)
+    return (*(TABLES if tables is None else tables), *options)
+
+
 def feature(table: str) -> Feature:
     """The :class:`Feature` of ``table``; an unknown name lists the valid ones."""
     try:

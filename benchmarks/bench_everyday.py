@@ -12,6 +12,9 @@ name, so every run reads the same files) it measures, in one run and each in its
 - with ``--add N``, N more articles added to the sample and the report run again (the fill
   parses the new articles; the notebooks run again on the grown corpus, scoring only new
   quotations);
+- with ``--static-sentiment``, the first report again with ``report --static-sentiment`` on a
+  fresh cache of its own (the fast path: the static sentence model instead of the transformer),
+  before any articles are added;
 - optionally ``python -m analysis extract`` (every table, no cache) on Reuters-21578 stories
   against bare spaCy on the same texts (throughput ratio).
 
@@ -23,7 +26,7 @@ size of its HTML page (target: under 10 MB each).
 Usage::
 
     nice -n 10 .venv/bin/python benchmarks/bench_everyday.py ../shared/data/bbc_news/txt \\
-        --per-category 200 [--workers 2] [--again] [--add 20] [--reuters ../shared/data/reuters21578/reuters21578.jsonl --n-reuters 1000]
+        --per-category 200 [--workers 2] [--again] [--add 20] [--static-sentiment] [--reuters ../shared/data/reuters21578/reuters21578.jsonl --n-reuters 1000]
     nice -n 10 .venv/bin/python benchmarks/bench_everyday.py ../shared/data/bbc_news/txt --per-category 0   # all
 """
 
@@ -112,6 +115,12 @@ def main() -> None:
         help="then add N articles (the next of each category) and report again: the everyday "
         "re-run of a growing corpus",
     )
+    parser.add_argument(
+        "--static-sentiment",
+        action="store_true",
+        help="also run the report with --static-sentiment on a fresh cache of its own (before "
+        "--add; the other runs are as without it)",
+    )
     parser.add_argument("--reuters", type=Path, default=None, help="reuters21578.jsonl")
     parser.add_argument("--n-reuters", type=int, default=1000)
     args = parser.parse_args()
@@ -127,16 +136,20 @@ def main() -> None:
         out = tmp / "reports"
         cmd = [sys.executable, "-m", "analysis", "report", "--corpus", str(sample)]
         cmd += ["--out", str(out), "--workers", str(args.workers)]
-        runs = [("report --corpus (fresh cache)", cmd)]
+        runs = [("report --corpus (fresh cache)", cmd, env)]
         if args.again:
-            runs.append(("report --corpus --force (warm cache)", [*cmd, "--force"]))
+            runs.append(("report --corpus --force (warm cache)", [*cmd, "--force"], env))
+        if args.static_sentiment:
+            fresh = dict(env, NEWS_ANALYSIS_CACHE=str(tmp / "cache-static"))
+            static = [*cmd, "--static-sentiment", "--force"]
+            runs.append(("report --corpus --static-sentiment (fresh cache)", static, fresh))
         if args.add:
-            runs.append(("report --corpus, articles added", cmd))
-        for label, run in runs:
+            runs.append(("report --corpus, articles added", cmd, env))
+        for label, run, run_env in runs:
             if label.endswith("articles added"):
                 added = add_articles(args.bbc, sample, args.per_category, args.add)
                 label = f"report --corpus, {added} articles added (warm cache)"
-            report_s, log = timed(run, env)
+            report_s, log = timed(run, run_env)
             manifest = json.loads((out / "manifest.json").read_text())
             print(f"{label}: {report_s:.1f} s = {report_s / parse_s:.2f}x bare spaCy")
             wall = None  # the notebooks' wall time, side by side (the runner's line)

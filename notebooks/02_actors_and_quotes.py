@@ -27,6 +27,7 @@ top_n: int = 15  # rows in the actor, pair and speaker tables and figures
 co_mention_unit: str = "sentence"  # actors count as mentioned together per "sentence" or "article"
 max_table_rows: int = 1000  # rows of each table in the page (all rows in its CSV and Parquet files)
 workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
+extract_options: list = []  # opt-in extractors: "reported_speech", "static_sentiment"
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 
 # %%
@@ -34,7 +35,9 @@ dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outl
 from analysis.reports import actors, headline, show, write_summary
 
 # %%
-data = actors.load(corpus, workers=workers, dedupe=dedupe, columns=columns)
+data = actors.load(
+    corpus, workers=workers, dedupe=dedupe, columns=columns, extract_options=extract_options
+)
 
 # %% [markdown]
 # ## What is counted

@@ -27,6 +27,7 @@ top_n: int = 10  # sentences per side, actors and rows in the tables
 time_freq: str = "M"  # period of the tone-over-time line: "D" (day), "W", "M" (month) or "Y"
 outlet_column: str = ""  # outlet column; empty: outlet, publisher or agency if it varies
 workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
+extract_options: list = []  # opt-in extractors: "reported_speech", "static_sentiment"
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # also write the JSON summary here; empty: only for the runner
 
@@ -35,7 +36,9 @@ summary_path: str = ""  # also write the JSON summary here; empty: only for the 
 from analysis.reports import headline, sentiment, show, write_summary
 
 # %%
-data = sentiment.load(corpus, workers=workers, dedupe=dedupe, columns=columns)
+data = sentiment.load(
+    corpus, workers=workers, dedupe=dedupe, columns=columns, extract_options=extract_options
+)
 
 # %% [markdown]
 # ## What is counted

@@ -40,6 +40,7 @@ group_a: str = ""  # first group for keyness (empty: the largest group)
 group_b: str = ""  # second group for keyness (empty: every other article)
 n_sentences: int = 2  # representative sentences per topic
 workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
+extract_options: list = []  # opt-in extractors: "reported_speech", "static_sentiment"
 stop_words: str = ""  # stop-word file, a word or phrase a line; empty: the corpus's stopwords.txt
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 summary_path: str = ""  # where to write the JSON summary when not run by the report runner
@@ -49,7 +50,13 @@ from analysis.reports import headline, show, topics, write_summary
 
 # %%
 data = topics.load(
-    corpus, tokens=tokens, dedupe=dedupe, workers=workers, columns=columns, stop_words=stop_words
+    corpus,
+    tokens=tokens,
+    dedupe=dedupe,
+    workers=workers,
+    columns=columns,
+    stop_words=stop_words,
+    extract_options=extract_options,
 )
 
 model = topics.fit(

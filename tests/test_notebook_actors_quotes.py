@@ -62,6 +62,7 @@ def test_runner_sees_the_parameters():
         "co_mention_unit": ("str", '"sentence"'),
         "max_table_rows": ("int", "1000"),
         "workers": ("int", "0"),
+        "extract_options": ("list", "[]"),
         "dedupe": ("str", '"none"'),
     }
     assert all(p.help for p in nb.parameters.values())

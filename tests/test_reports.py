@@ -1618,7 +1618,7 @@ def test_the_cli_takes_the_report_command_from_its_own_module():
 
 REPORT_NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 #: A parameter: an annotated literal with a comment (``report --list`` shows the comment).
-_PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: (str|int|float|bool|dict) = \S.*  # \S.*$")
+_PARAMETER_LINE = re.compile(r"^[a-z_][a-z0-9_]*: (str|int|float|bool|dict|list) = \S.*  # \S.*$")
 
 
 def _code_lines(nb) -> int:

@@ -47,6 +47,43 @@ def add_row_file_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_extract_options(parser: argparse.ArgumentParser) -> None:
+    """``--reported-speech`` and ``--static-sentiment``: the opt-in extractors
+    (:data:`analysis.features.OPTIONS`) of ``extract`` and ``report``."""
+    parser.add_argument(
+        "--reported-speech",
+        action="store_true",
+        help="add reported speech (indirect and mixed attributions) to the quotes table with "
+        "the learned attribution tagger (about 1.3x the extract time; its own cache entries)",
+    )
+    parser.add_argument(
+        "--static-sentiment",
+        action="store_true",
+        help="score the sentiment table with the static sentence model instead of the "
+        "transformer (extract about 1.2x faster, scores slightly less accurate; its own cache "
+        "entries)",
+    )
+
+
+def extract_options(args: argparse.Namespace) -> list[str]:
+    """The options of :func:`add_extract_options` that are set, by their names in
+    :data:`analysis.features.OPTIONS`; ``ValueError`` when one's model is not installed."""
+    options = [
+        name
+        for name, on in (
+            ("reported_speech", args.reported_speech),
+            ("static_sentiment", args.static_sentiment),
+        )
+        if on
+    ]
+    if "reported_speech" in options and not (config.ATTRIBUTION_MODEL_DIR / "model.onnx").is_file():
+        raise ValueError(
+            f"--reported-speech: the attribution model is not installed in "
+            f"{config.ATTRIBUTION_MODEL_DIR}"
+        )
+    return options
+
+
 def add_actors_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--actors FILE``: the user's merges, drops and labels of actors."""
     parser.add_argument(

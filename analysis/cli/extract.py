@@ -25,8 +25,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _extract_command(args: argparse.Namespace) -> int:
     from analysis.cli import CLIError
-    from analysis.cli.common import actors_option, column_options, report_rejects
+    from analysis.cli.common import actors_option, column_options, extract_options, report_rejects
     from analysis.corpus import iter_corpus
+    from analysis.features import with_options
     from analysis.store import (
         available_extractors,
         check_store_folder,
@@ -34,28 +35,11 @@ def _extract_command(args: argparse.Namespace) -> int:
         load_pipeline,
     )
 
-    tables = args.tables
-    options = [
-        name
-        for name, on in (
-            ("reported_speech", args.reported_speech),
-            ("static_sentiment", args.static_sentiment),
-        )
-        if on
-    ]
-    if options:
-        from analysis.features import TABLES
-
-        # Options among the table names (analysis.features.OPTIONS): each swaps one table's
-        # extractor, and so the pipeline key, the cache entries and the store follow it.
-        tables = [*(tables or TABLES), *options]
     # What can be refused is refused before anything is read or any folder made.
     try:
-        if args.reported_speech and not (config.ATTRIBUTION_MODEL_DIR / "model.onnx").is_file():
-            raise ValueError(
-                f"--reported-speech: the attribution model is not installed in "
-                f"{config.ATTRIBUTION_MODEL_DIR}"
-            )
+        # Options among the table names (analysis.features.OPTIONS): each swaps one table's
+        # extractor, and so the pipeline key, the cache entries and the store follow it.
+        tables = with_options(extract_options(args), args.tables)
         check_store_folder(args.output, option="-o", inputs=args.paths)
         available_extractors(tables)
         load_pipeline(args.model)
@@ -116,7 +100,7 @@ def _table_list(value: str) -> list[str] | None:
 
 def register(subparsers) -> None:
     """Add the ``extract`` command."""
-    from analysis.cli.common import add_actors_option, add_column_options
+    from analysis.cli.common import add_actors_option, add_column_options, add_extract_options
 
     p = subparsers.add_parser(
         "extract",
@@ -149,19 +133,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--tables", type=_table_list, default=None, help="comma-separated subset of feature tables"
     )
-    p.add_argument(
-        "--reported-speech",
-        action="store_true",
-        help="add reported speech (indirect and mixed attributions) to the quotes table with "
-        "the learned attribution tagger (about 1.3x the extract time; its own cache entries)",
-    )
-    p.add_argument(
-        "--static-sentiment",
-        action="store_true",
-        help="score the sentiment table with the static sentence model instead of the "
-        "transformer (extract about 1.2x faster, scores slightly less accurate; its own cache "
-        "entries)",
-    )
+    add_extract_options(p)
     p.add_argument(
         "--cache-dir", default=str(config.CACHE_DIR / "features"), help="per-article cache"
     )

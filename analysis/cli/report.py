@@ -12,7 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from analysis.cli import CLIError
-from analysis.cli.common import add_column_options, column_options
+from analysis.cli.common import (
+    add_column_options,
+    add_extract_options,
+    column_options,
+    extract_options,
+)
 
 
 def _assignment(text: str) -> tuple[str, Any]:
@@ -56,6 +61,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     columns = {k: v for k, v in column_options(args).items() if v is not None}
     if columns:
         parameters["columns"] = {**parameters.get("columns", {}), **columns}
+    try:
+        # --reported-speech and --static-sentiment are the notebooks' `extract_options`.
+        options = extract_options(args)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+    if options:
+        given = parameters.get("extract_options", [])
+        parameters["extract_options"] = [*given, *options] if isinstance(given, list) else given
     try:
         if args.list:
             notebooks = discover(args.notebooks)
@@ -138,4 +151,5 @@ def register(subparsers) -> None:
         ),
     )
     add_column_options(p)
+    add_extract_options(p)
     p.set_defaults(func=_cmd_report)

@@ -45,9 +45,18 @@ def load(
     workers: int | None = None,
     dedupe: str = "none",
     columns: Mapping[str, str | None] | None = None,
+    extract_options: Sequence[str] = (),
 ) -> ReportData:
-    """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe, columns=columns)
+    """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`
+    (``extract_options``: see :func:`~analysis.reports.sections.load_report_data`)."""
+    return load_report_data(
+        corpus,
+        TABLES,
+        workers=workers,
+        dedupe=dedupe,
+        columns=columns,
+        extract_options=extract_options,
+    )
 
 
 # --- derived tables, computed once per corpus ---------------------------------------------------

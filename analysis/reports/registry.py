@@ -213,7 +213,20 @@ def validate_parameters(notebooks: Sequence[ReportNotebook], parameters: Mapping
 
 
 def _check_shared(parameters: Mapping[str, Any]) -> None:
-    """The parameters every parsing notebook shares: ``workers`` and the record ``columns``."""
+    """The parameters every parsing notebook shares: ``workers``, the record ``columns`` and
+    the feature store's ``extract_options``."""
+    options = parameters.get("extract_options", [])
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise ParameterError(
+            f"-p extract_options={json.dumps(options)}: a list of option names, "
+            '["reported_speech", "static_sentiment"] or fewer'
+        )
+    from analysis.features import with_options
+
+    try:
+        with_options(options)
+    except ValueError as exc:
+        raise ParameterError(f"-p extract_options=...: {exc}") from None
     workers = parameters.get("workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise ParameterError(
@@ -243,6 +256,8 @@ def _same_kind(type_name: str, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if type_name == "dict":
         return isinstance(value, dict)
+    if type_name == "list":
+        return isinstance(value, list)
     return True
 
 

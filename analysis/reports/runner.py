@@ -356,6 +356,7 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
     store could not be filled: each notebook then meets the error itself).
     """
     from analysis.corpus import column_options, load_corpus
+    from analysis.features import with_options
     from analysis.store import fill_feature_store
 
     workers = parameters.get("workers") or os.cpu_count() or 1
@@ -366,7 +367,12 @@ def _fill_store(corpus: Sequence[Path], parameters: Mapping[str, Any], stream: T
     try:
         loaded = load_corpus(corpus, progress=progress, **column_options(columns))
         _, summary = fill_feature_store(
-            corpus, workers=workers, columns=columns or None, progress=progress, loaded=loaded
+            corpus,
+            tables=with_options(parameters.get("extract_options") or ()),
+            workers=workers,
+            columns=columns or None,
+            progress=progress,
+            loaded=loaded,
         )
     except Exception as exc:  # each notebook then meets it itself and its page shows it
         if _is_disk_full(exc):

@@ -111,6 +111,7 @@ def load_report_data(
     options: Mapping[str, Any] | None = None,
     dedupe: str = "none",
     columns: Mapping[str, str | None] | None = None,
+    extract_options: Sequence[str] = (),
 ) -> ReportData:
     """Load what a report reads: the corpus through the loader, the feature store, or both.
 
@@ -138,12 +139,20 @@ def load_report_data(
         Record columns of a ``.jsonl``/``.csv``/``.parquet`` corpus or a folder's ``metadata.csv``:
         :func:`analysis.corpus.load_corpus`'s keywords (``{"text_column": "body"}``); the
         ``report`` command's column options fill the notebooks' ``columns`` parameter.
+    extract_options : sequence of str
+        Opt-in extractors of the feature store (:data:`analysis.features.OPTIONS`:
+        ``"reported_speech"``, ``"static_sentiment"``), the notebooks' ``extract_options``
+        parameter (``report --reported-speech``): a store made with them is another store.
+        Kept in ``options["extract_options"]``, and said under "What is counted".
 
     Returns
     -------
     ReportData
     """
+    from analysis.features import with_options
+
     paths = corpus_paths(corpus)
+    store_tables = with_options(extract_options)  # unknown options refused before any work
     loaded: dict[str, Any] = {}
     handed = _handed_over(paths, columns)
     if loader:
@@ -162,6 +171,7 @@ def load_report_data(
 
         store = feature_store(
             paths,
+            tables=store_tables,
             workers=workers or None,
             progress=False,
             columns=columns,
@@ -169,7 +179,7 @@ def load_report_data(
         )
         for name in wanted:
             loaded[name] = read_table(store, name)
-    options = dict(options or {})
+    options = dict(options or {}, extract_options=tuple(dict.fromkeys(extract_options)))
     _dedupe(loaded, dedupe, options, with_stories="stories" in tables)
     return ReportData(paths=paths, tables=loaded, store=store, options=options)
 
@@ -272,9 +282,27 @@ def published_days(frame):
     return frame.assign(published=pd.Series(days, index=frame.index, dtype=object))
 
 
+#: What each opt-in extractor (``report --reported-speech`` ...) changes, as the reports say it.
+_OPTION_NOTES = {
+    "reported_speech": "Besides the quotations, the quotes table holds reported speech (what a "
+    "source is reported to have said, thought or written without quotation marks), found by the "
+    "learned attribution tagger (`report --reported-speech`).",
+    "static_sentiment": "Sentence tone is scored by the static sentence model, which is faster "
+    "and slightly less accurate than the default one (`report --static-sentiment`).",
+}
+
+
 def counted(data: ReportData) -> Section:
-    """One sentence saying whether the report counts articles or independent stories."""
-    return Section("What is counted", text=data.options.get("dedupe_note", ""))
+    """Whether the report counts articles or independent stories, and the opt-in extractors
+    of the tables it reads (:data:`analysis.features.OPTIONS`)."""
+    from analysis.features import OPTIONS
+
+    notes = [
+        _OPTION_NOTES[name]
+        for name in data.options.get("extract_options", ())
+        if OPTIONS[name][0] in data.tables
+    ]
+    return Section("What is counted", text=" ".join([data.options.get("dedupe_note", ""), *notes]))
 
 
 def headline(summary: Mapping[str, Any]) -> Section:

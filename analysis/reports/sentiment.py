@@ -33,9 +33,18 @@ def load(
     workers: int | None = None,
     dedupe: str = "none",
     columns: Mapping[str, str | None] | None = None,
+    extract_options: Sequence[str] = (),
 ) -> ReportData:
-    """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe, columns=columns)
+    """Open the feature store of ``corpus`` once and read the report's :data:`TABLES`
+    (``extract_options``: see :func:`~analysis.reports.sections.load_report_data`)."""
+    return load_report_data(
+        corpus,
+        TABLES,
+        workers=workers,
+        dedupe=dedupe,
+        columns=columns,
+        extract_options=extract_options,
+    )
 
 
 # --- derived values, computed once per corpus ---------------------------------------------------
@@ -51,8 +60,10 @@ def outlet(data: ReportData, outlet_column: str = "") -> str:
 def _scorer(data: ReportData):
     from analysis.sentiment import default_scorer
 
-    # rules + learned model (rules alone if the model is not installed)
-    return data.derived("scorer", default_scorer)
+    # rules + learned model (rules alone if the model is not installed); the static model when
+    # the store's sentence tone was scored with it, so quotations are scored alike
+    model = "static" if "static_sentiment" in data.options.get("extract_options", ()) else None
+    return data.derived("scorer", lambda: default_scorer(model=model))
 
 
 def _over_time(data: ReportData, freq: str, outlet_column: str):

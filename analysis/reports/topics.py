@@ -32,6 +32,7 @@ def load(
     workers: int | None = None,
     columns: Mapping[str, str | None] | None = None,
     stop_words: str | os.PathLike = "",
+    extract_options: Sequence[str] = (),
 ) -> ReportData:
     """Load the articles and, unless ``tokens`` is set, their terms from the feature store.
 
@@ -43,8 +44,9 @@ def load(
         ``"whitespace"`` when the text is already tokenised: nothing is parsed. Otherwise the
         store's ``terms`` and ``sentences`` tables are loaded into the in-process term cache
         (:func:`analysis.terms.term_docs_from_store`), so fitting and keyness parse nothing.
-    dedupe, workers, columns
-        As in :func:`~analysis.reports.sections.load_report_data`.
+    dedupe, workers, columns, extract_options
+        As in :func:`~analysis.reports.sections.load_report_data` (the options change no term,
+        but name the store the other reports fill).
     stop_words : path, optional
         A stop-word file (:func:`analysis.topics.stopwords.read_stop_words`); empty: the
         ``stopwords.txt`` found with the corpus (:func:`analysis.records.user_list_files`). Kept as
@@ -59,6 +61,7 @@ def load(
         dedupe=dedupe,
         workers=workers,
         columns=columns,
+        extract_options=extract_options,
     )
     data.options["stop_words"] = _stop_words(data.paths, stop_words)
     if not tokens:
