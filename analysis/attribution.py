@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,13 +13,19 @@ import numpy as np
 
 from analysis import attribution_checks as checks
 from analysis import config, features
+from analysis.attribution_decode import (
+    LABELS,
+    TRANSITIONS_FILE,
+    TaggedSpan,
+    decode,  # noqa: F401  (re-exported: analysis.attribution.decode)
+    decode_windows,
+    transition_scores,
+)
 from analysis.nlp import doc_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Token labels of the tagger (BIO over the three roles of an attribution, as in PolNeAR).
-LABELS = ("O", "B-source", "I-source", "B-cue", "I-cue", "B-content", "I-content")
 ROLES = ("source", "cue", "content")
 #: Columns of the quotes table (:mod:`analysis.features`): the rules' columns, then ``role``.
 TABLE_COLUMNS = features.columns("quotes")
@@ -34,15 +41,6 @@ class Window(NamedTuple):
     ids: tuple[int, ...]  # wordpiece ids, special tokens excluded
     offsets: tuple[tuple[int, int], ...]  # character offsets into the text, one per id
     words: tuple[int, ...]  # word index of each id within the window (pieces of one word share it)
-
-
-class TaggedSpan(NamedTuple):
-    """A span the tagger labelled: ``role`` is source, cue or content."""
-
-    role: str
-    start: int
-    end: int
-    score: float  # mean probability of the span's labels
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,41 +200,6 @@ def _window(ids, offsets, words, pieces: list[int]) -> list[Window]:
     ]
 
 
-def decode(window: Window, probs: np.ndarray, labels: Sequence[str] = LABELS) -> list[TaggedSpan]:
-    """Turn per-wordpiece label probabilities of one window into labelled character spans.
-
-    Each word takes the label of its first wordpiece; a span starts at a ``B-`` label or at an
-    ``I-`` label that does not continue the same role, and runs while ``I-`` of its role follows.
-    """
-    n = len(window.ids)
-    best = probs[:n].argmax(-1)
-    spans: list[TaggedSpan] = []
-    role = None
-    start = end = 0
-    scores: list[float] = []
-    prev_word = None
-    for i in range(n):
-        word = window.words[i]
-        if word == prev_word:
-            if role is not None:
-                end = window.offsets[i][1]
-            continue
-        prev_word = word
-        label = labels[int(best[i])]
-        tag, _, lab_role = label.partition("-")
-        if role is not None and (tag != "I" or lab_role != role):
-            spans.append(TaggedSpan(role, start, end, float(np.mean(scores))))
-            role = None
-        if tag in {"B", "I"} and role is None:
-            role, start, scores = lab_role, window.offsets[i][0], []
-        if role is not None:
-            end = window.offsets[i][1]
-            scores.append(float(probs[i, best[i]]))
-    if role is not None:
-        spans.append(TaggedSpan(role, start, end, float(np.mean(scores))))
-    return spans
-
-
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
@@ -268,6 +231,21 @@ class AttributionTagger:
         self.labels = tuple(meta.get("labels", LABELS))
         self.max_tokens = int(meta.get("max_length", DEFAULT_MAX_TOKENS))
         self._tokenizer = None
+        #: :func:`decode`'s transition scores from the folder's :data:`TRANSITIONS_FILE`, or
+        #: None (each word its most probable label) when there is none.
+        self.transitions = None
+        path = self.model.model_dir / TRANSITIONS_FILE
+        if path.is_file():
+            from analysis.encoder import ModelFilesError
+
+            try:
+                self.transitions = transition_scores(
+                    json.loads(path.read_text(encoding="utf-8")), self.labels
+                )
+            except (ValueError, KeyError) as exc:
+                raise ModelFilesError(
+                    f"{path}: not a table of this model's labels ({exc})"
+                ) from exc
 
     @property
     def tokenizer(self):
@@ -316,10 +294,10 @@ class AttributionTagger:
     ) -> list[tuple[Window, list[TaggedSpan]]]:
         """Return every window of ``doc`` with the source, cue and content spans found in it
         (``skip`` and ``layout`` as for :func:`windows`)."""
-        return [
-            (w, decode(w, self.probabilities(w), self.labels))
-            for w in self.windows(doc, skip=skip, layout=layout)
-        ]
+        found = self.windows(doc, skip=skip, layout=layout)
+        probs = [self.probabilities(w) for w in found]
+        tagged = decode_windows(found, probs, self.labels, self.transitions)
+        return list(zip(found, tagged, strict=True))
 
 
 @functools.lru_cache(maxsize=4)

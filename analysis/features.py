@@ -189,7 +189,7 @@ TABLES: tuple[str, ...] = tuple(_BY_TABLE)
 #: with and without it apart. ``reported_speech``: the quotes table with the learned attribution
 #: tagger's reported speech (:func:`analysis.attribution.extract_reported_speech`). Off by
 #: default: it makes extraction about 1.3x slower, and its exact spans are below their target
-#: (benchmarks/bench_attribution.py: PolNeAR dev overlap F1 0.756, exact 0.609 against 0.65).
+#: (benchmarks/bench_attribution.py: PolNeAR dev overlap F1 0.756, exact 0.622 against 0.65).
 #: ``static_sentiment``: the sentiment table with the static sentence model blended in instead of
 #: the transformer (:func:`analysis.sentiment.extract.extract_sentiment_static`): extraction
 #: about 1.2x faster (1,000 Reuters stories) for slightly less accurate scores.

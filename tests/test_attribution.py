@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,6 +21,7 @@ from analysis.attribution import (
     extract_attributions,
     extract_reported_speech,
     link,
+    transition_scores,
     windows,
 )
 from analysis.nlp import normalise_for_parse
@@ -168,6 +173,106 @@ def test_decode_starts_a_span_at_an_inside_label_after_another_role():
         ("cue", 0, 1),
         ("content", 2, 5),
     ]
+
+
+def _word_probs(tags: list[dict[str, float]]) -> np.ndarray:
+    """One row per word: the given label probabilities, the rest shared by the other labels."""
+    rows = []
+    for given in tags:
+        rest = (1 - sum(given.values())) / (len(LABELS) - len(given))
+        rows.append([given.get(label, rest) for label in LABELS])
+    return np.array(rows)
+
+
+def test_decode_search_reads_a_span_the_probabilities_hesitate_over_whole():
+    # "He said talks would resume": "would" is barely O; its most probable label breaks the
+    # content in two ("talks", "resume"), the search forbids I-content after O.
+    text = "He said talks would resume"
+    offsets = ((0, 2), (3, 7), (8, 13), (14, 19), (20, 26))
+    window = Window(0, 26, tuple(range(5)), offsets, (0, 1, 2, 3, 4))
+    probs = _word_probs(
+        [
+            {"B-source": 0.9},
+            {"B-cue": 0.9},
+            {"B-content": 0.9},
+            {"O": 0.5, "I-content": 0.45},
+            {"I-content": 0.9},
+        ]
+    )
+    flat = {
+        "labels": list(LABELS),
+        "label_log_prob": [0.0] * len(LABELS),
+        "start_log_prob": [0.0] * len(LABELS),
+        "transition_log_prob": [[0.0] * len(LABELS)] * len(LABELS),
+    }
+
+    def read(spans):
+        return [(s.role, text[s.start : s.end]) for s in spans]
+
+    assert read(decode(window, probs)) == [
+        ("source", "He"),
+        ("cue", "said"),
+        ("content", "talks"),
+        ("content", "resume"),
+    ]
+    spans = decode(window, probs, LABELS, transition_scores(flat))
+    assert read(spans) == [("source", "He"), ("cue", "said"), ("content", "talks would resume")]
+    # The score stays the mean probability of the span's labels.
+    assert spans[-1].score == pytest.approx((0.9 + 0.45 + 0.9) / 3)
+
+
+def test_decode_windows_searches_every_window_as_alone_and_finds_the_best_path(tagger):
+    """The search steps through all windows together; each window's labels must be those
+    of its search alone, and the best sequence by exhaustive enumeration on short ones."""
+    import itertools
+
+    from analysis.attribution_decode import _FLOOR, decode_windows
+
+    start, step = tagger.transitions
+    rng = np.random.default_rng(0)
+
+    def random_window(n_words: int) -> tuple[Window, np.ndarray]:
+        pieces = rng.integers(1, 3, size=n_words)  # one or two wordpieces a word
+        words = tuple(int(w) for w, k in enumerate(pieces) for _ in range(k))
+        offsets = tuple((2 * i, 2 * i + 1) for i in range(len(words)))
+        probs = rng.dirichlet(np.full(len(LABELS), 0.3), size=len(words))
+        return Window(0, 2 * len(words), tuple(range(len(words))), offsets, words), probs
+
+    def brute(probs_of_words):
+        logp = np.log(np.maximum(probs_of_words, _FLOOR))
+        best = max(
+            itertools.product(range(len(LABELS)), repeat=len(logp)),
+            key=lambda seq: (
+                start[seq[0]]
+                + sum(step[a, b] for a, b in itertools.pairwise(seq))
+                + sum(logp[t, label] for t, label in enumerate(seq))
+            ),
+        )
+        return list(best)
+
+    made = [random_window(n) for n in (4, 1, 7, 3, 0, 40, 4, 2)]
+    wins, probs = [w for w, _ in made], [p for _, p in made]
+    together = decode_windows(wins, probs, LABELS, (start, step))
+    assert together == [decode(w, p, LABELS, (start, step)) for w, p in made]
+    assert together[4] == []
+    from analysis.attribution_decode import _search
+
+    firsts = [p[np.r_[True, np.diff(w.words) != 0][: len(w.words)]] for w, p in made]
+    paths = _search(firsts, start, step)
+    for path, word_probs in zip(paths, firsts, strict=True):
+        if 0 < len(word_probs) <= 4:
+            assert path == brute(word_probs)
+        assert len(path) == len(word_probs)
+
+
+def test_the_shipped_tagger_searches_with_the_train_transitions(tagger):
+    start, step = tagger.transitions
+    o, b, i = (LABELS.index(label) for label in ("O", "B-content", "I-content"))
+    assert np.isneginf(start[i]) and np.isneginf(step[o, i])
+    assert np.isfinite(step[b, i]) and np.isfinite(step[i, i]) and np.isfinite(start[b])
+    # PolNeAR continues a content more often than the label's frequency alone would say, and
+    # almost never starts one right after another.
+    assert step[b, i] > 0 and step[i, i] > 0 > step[b, b]
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,3 +677,21 @@ def test_trim_ends_drops_words_joining_the_next_clause(text, kept):
 
     start, end = trim_ends(text, 0, len(text))
     assert start == 0 and text[:end].endswith(kept)
+
+
+def test_transitions_script_counts_the_gold_labels_of_train(fixtures_dir, tmp_path):
+    script = Path(__file__).resolve().parents[1] / "scripts" / "attribution_transitions.py"
+    spec = importlib.util.spec_from_file_location("attribution_transitions", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "transitions.json"
+    args = ["--data-dir", str(fixtures_dir / "polnear_tiny"), "--work-dir", str(tmp_path)]
+    assert module.main([*args, "--out", str(out)]) == 0
+    table = json.loads(out.read_text(encoding="utf-8"))
+    counts = np.array(table["transition_counts"])
+    assert table["labels"] == list(LABELS)
+    assert sum(table["label_counts"]) == table["words"] == counts.sum() + table["windows"]
+    assert counts[LABELS.index("B-content"), LABELS.index("I-content")] > 0
+    assert counts[LABELS.index("O"), LABELS.index("I-content")] == 0
+    start, step = transition_scores(table)
+    assert np.isneginf(step[LABELS.index("O"), LABELS.index("I-source")])
