@@ -1,22 +1,19 @@
 """An explorer for JupyterLab: pick an actor, an outlet, a period or a topic, or run a query.
 
-``notebooks/explorer.ipynb`` calls :func:`explore`, which loads a corpus once (through the
-cached feature store, so a re-run parses nothing) and shows widgets: an actor picker, filters for
-outlet, period and topic, and a query box. For the chosen actor it shows the actor's quotations
-and reported speech, the actors mentioned with it, the tone of the sentences that mention it and
-its attention over time per outlet; the query box runs the boolean keyword search of
-:mod:`analysis.search` (the same as ``python -m analysis search``) and shows keyword-in-context
-lines with links to the articles.
+``notebooks/explorer.ipynb`` calls :func:`explore`, which loads a corpus once (through the cached
+feature store: a re-run parses nothing) and shows an actor picker, filters for outlet, period and
+topic, and a query box: the actor's quotations and reported speech, the actors mentioned with it,
+the tone of the sentences that mention it and its attention over time per outlet; the query
+box's keyword-in-context lines (:mod:`analysis.search`, as ``python -m analysis search``).
 
 The functions behind the widgets take a :class:`~analysis.reports.sections.ReportData` and
-return DataFrames, so a script can use them without widgets::
+return DataFrames, so a script can use them without widgets (ipywidgets, itables and plotly are
+imported only when the widgets are built)::
 
     data = explorer.load("seeds")
     ids = explorer.select_articles(data, outlet="Dawn", start="2011-09-01")
     view = explorer.actor_view(data, "Athar Abbas", articles=ids)
     view.quotes
-
-ipywidgets, itables and plotly are imported only when the widgets are built (a light import).
 """
 
 from __future__ import annotations
@@ -52,9 +49,12 @@ def load(
     *,
     workers: int | None = None,
     dedupe: str = "none",
+    extract_options: Sequence[str] = (),
 ) -> ReportData:
     """Open the feature store of ``corpus`` once and read the explorer's :data:`TABLES`."""
-    return load_report_data(corpus, TABLES, workers=workers, dedupe=dedupe)
+    return load_report_data(
+        corpus, TABLES, workers=workers, dedupe=dedupe, extract_options=extract_options
+    )
 
 
 # --- choices -------------------------------------------------------------------------------------
@@ -745,6 +745,7 @@ def explore(
     workers: int | None = None,
     dedupe: str = "none",
     n_topics: str = "",
+    extract_options: Sequence[str] = (),
     doc_topics=None,
     topic_labels: Mapping[Any, str] | None = None,
     max_rows: int = 200,
@@ -755,10 +756,10 @@ def explore(
     ----------
     corpus : str, path-like or sequence of them
         Corpus files or folders; relative paths are relative to the project folder.
-    workers : int, optional
-        Worker processes for articles not parsed yet (the feature store caches parses).
-    dedupe : {"none", "story", "outlet"}
-        Count syndicated copies once per story (see :func:`load_report_data`).
+    workers, dedupe, extract_options
+        As for :func:`load_report_data`: processes parsing new articles, syndicated copies
+        counted once per story or not, the store's opt-in extractors (``["reported_speech"]``
+        opens the store ``report --reported-speech`` made).
     n_topics : str
         ``""``: no topic filter; ``"8"`` or ``"auto"`` fits the topics report's model
         (:func:`analysis.reports.topics.fit`): a topic picker, labels of three top terms.
@@ -766,17 +767,18 @@ def explore(
         See :class:`Explorer` (given ``doc_topics`` win over ``n_topics``).
     """
     _init_itables()
+    options = {"workers": workers, "dedupe": dedupe, "extract_options": extract_options}
     if n_topics and doc_topics is None:
-        doc_topics, topic_labels = _fit_topics(corpus, n_topics, dedupe, workers)
-    data = load(corpus, workers=workers, dedupe=dedupe)
+        doc_topics, topic_labels = _fit_topics(corpus, n_topics, options)
+    data = load(corpus, **options)
     return Explorer(data, doc_topics=doc_topics, topic_labels=topic_labels, max_rows=max_rows)
 
 
-def _fit_topics(corpus, n_topics: str, dedupe: str, workers):
+def _fit_topics(corpus, n_topics: str, options: Mapping[str, Any]):
     """``(doc_topics, labels)`` of the topics report's model fitted on ``corpus``."""
     from analysis.reports import topics
 
-    fitted = topics.fit(topics.load(corpus, dedupe=dedupe, workers=workers), n_topics=n_topics)
+    fitted = topics.fit(topics.load(corpus, **options), n_topics=n_topics)
     terms = fitted.topics_frame().query("rank <= 3").groupby("topic")["term"]
     labels = {t: f"{t}: {', '.join(words)}" for t, words in terms}
     return fitted.doc_topics_frame(), labels
@@ -785,9 +787,8 @@ def _fit_topics(corpus, n_topics: str, dedupe: str, workers):
 def _init_itables() -> None:
     """Put itables' DataTables bundle into the notebook once (offline: nothing loads remotely).
 
-    Only the bundle: ``itables.init_notebook_mode(connected=False)`` (2.9) first displays a
-    script that awaits the bundle before the bundle is there, an uncaught error in the page.
-    The explorer passes ``connected=False`` to every table, so the bundle is all it needs.
+    Only the bundle: ``init_notebook_mode(connected=False)`` (itables 2.9) first shows a script
+    awaiting the bundle before it is there (an error); every table is shown unconnected.
     """
     from IPython.display import HTML, display
 

@@ -25,9 +25,12 @@ corpus: str = "seeds"  # corpus file or folder, or a list of them; relative to t
 workers: int = 0  # processes parsing new articles; 0: every core (parses are cached)
 dedupe: str = "none"  # "none" (every article), "story" (one per story) or "outlet"
 n_topics: str = ""  # "" for no topic filter; a number of topics ("8") or "auto" fits a topic model
+extract_options: list = []  # as the reports' (report --reported-speech): "reported_speech", ...
 
 # %%
 from analysis import explorer
 
 # %%
-explorer.explore(corpus, workers=workers, dedupe=dedupe, n_topics=n_topics)
+explorer.explore(
+    corpus, workers=workers, dedupe=dedupe, n_topics=n_topics, extract_options=extract_options
+)

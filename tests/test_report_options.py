@@ -117,3 +117,12 @@ def test_a_report_with_reported_speech_fills_one_store_and_shows_it(tmp_path, mo
     assert "the quotes table holds reported speech" not in (out / "04_topics.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_explorer_opens_the_store_the_options_made():
+    from analysis import explorer
+
+    data = explorer.load("seeds", extract_options=["reported_speech"])
+    assert data.options["extract_options"] == ("reported_speech",)
+    assert {"indirect", "mixed"} <= set(data["quotes"]["kind"])
+    assert "indirect" not in set(explorer.load("seeds")["quotes"]["kind"])
