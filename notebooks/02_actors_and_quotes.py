@@ -90,7 +90,7 @@ show(actors.sourcing(data, max_rows=max_table_rows))
 # %% [markdown]
 # ## Quote ledger
 #
-# Every quotation with its speaker and the kind of speaker, the reporting verb (*cue*, as its lemma), the kind of quotation (direct, partial or indirect), its character offsets into the article text and the sentence it sits in. *Attributed as* gives the words the attribution was made from: a pronoun or short form there shows how the speaker was resolved.
+# Every quotation with its speaker and the kind of speaker, the reporting verb (*cue*, as its lemma), the *kind* (`direct` or `partial` quotation; `non_answer` for "declined to comment"; with `report --reported-speech` also `indirect` and `mixed` reported speech), the source's *role* (named person, official, expert, organisation, document, anonymous), its character offsets into the article text and the sentence it sits in. *Attributed as* gives the words the attribution was made from: a pronoun or short form there shows how the speaker was resolved.
 
 # %%
 show(actors.quote_ledger(data, max_rows=max_table_rows))

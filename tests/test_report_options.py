@@ -112,6 +112,11 @@ def test_a_report_with_reported_speech_fills_one_store_and_shows_it(tmp_path, mo
     assert (ledger["kind"] == "indirect").sum() == (quotes["kind"] == "indirect").sum() > 0
     # The wire dateline is no speaker ("ISLAMABAD: Pakistan's army chief ...").
     assert not ledger["speaker"].fillna("").str.isupper().any()
+    # Share of voice and sourcing count the reported speech too, by form.
+    voice = pd.read_parquet(out / "02_actors_and_quotes.voice-by-form.parquet")
+    assert {"quotation", "reported"} <= set(voice["form"])
+    sourcing = pd.read_parquet(out / "02_actors_and_quotes.sourcing-by-form.parquet")
+    assert sourcing["n_attributions"].sum() == quotes["attribution"].nunique()
     page = (out / "02_actors_and_quotes.html").read_text(encoding="utf-8")
     assert "the quotes table holds reported speech" in page
     assert "the quotes table holds reported speech" not in (out / "04_topics.html").read_text(
@@ -126,3 +131,21 @@ def test_the_explorer_opens_the_store_the_options_made():
     assert data.options["extract_options"] == ("reported_speech",)
     assert {"indirect", "mixed"} <= set(data["quotes"]["kind"])
     assert "indirect" not in set(explorer.load("seeds")["quotes"]["kind"])
+
+
+def test_the_actors_report_counts_reported_speech_only_when_there_is_some():
+    from analysis.reports import actors
+
+    plain = actors.load("seeds")
+    assert list(actors.quoted(plain).tables) == ["share_of_voice"]
+    assert list(actors.sourcing(plain).tables) == ["sourcing"]
+    data = actors.load("seeds", extract_options=["reported_speech"])
+    section = actors.quoted(data)
+    assert list(section.tables) == ["share_of_voice", "voice_by_form"]
+    assert "Counting reported speech too" in section.text
+    # The quotations-only table is the same with or without the reported speech.
+    pd.testing.assert_frame_equal(
+        section.tables["share_of_voice"], actors.quoted(plain).tables["share_of_voice"]
+    )
+    by_form = actors.sourcing(data).tables["sourcing_by_form"]
+    assert set(by_form["form"]) >= {"quotation", "mixed", "reported"}

@@ -84,6 +84,11 @@ def _voice(data: ReportData):
     return data.derived("share_of_voice", lambda: share_of_voice(data["quotes"]))
 
 
+def _reported(data: ReportData) -> bool:
+    """Whether the quotes table holds reported speech (``report --reported-speech``)."""
+    return bool(data["quotes"]["kind"].isin(["indirect", "mixed"]).any())
+
+
 def _sourcing(data: ReportData):
     """Quotations per article by kind of source, the totals and the shares of attributed ones."""
 
@@ -151,11 +156,31 @@ def quoted(data: ReportData, *, top_n: int = 15) -> Section:
     voice = _voice(data)
     n_words = int(voice["n_words"].sum()) if len(voice) else 0
     n_quotations = len(quotations(data["quotes"]))  # not the reported speech or non-answers
+    text = (
+        f"**{n_quotations:,}** quotations ({n_words:,} quoted words) from **{len(voice):,}** "
+        "speakers."
+    )
+    tables = {"share_of_voice": voice.head(top_n).round({"quote_share": 3, "word_share": 3})}
+    if _reported(data):
+        from analysis.sources import voice_by_kind
+
+        # Reported speech counted too, by form: what a speaker is quoted as saying, reported
+        # as saying without quotation marks, or both in one attribution.
+        by_form = voice_by_kind(data["quotes"])
+        speakers = by_form["speaker"].drop_duplicates().head(top_n)
+        text += (
+            f" Counting reported speech too (the second table, by form: `quotation`, `mixed`, "
+            f"`reported`): **{int(by_form['n_attributions'].sum()):,}** attributions "
+            f"({int(by_form['n_words'].sum()):,} words) from "
+            f"**{by_form['speaker'].nunique():,}** speakers; the top {len(speakers)} below."
+        )
+        tables["voice_by_form"] = by_form[by_form["speaker"].isin(speakers)].round(
+            {"attribution_share": 3, "word_share": 3}
+        )
     return Section(
         "Who is quoted",
-        text=f"**{n_quotations:,}** quotations ({n_words:,} quoted "
-        f"words) from **{len(voice):,}** speakers.",
-        tables={"share_of_voice": voice.head(top_n).round({"quote_share": 3, "word_share": 3})},
+        text=text,
+        tables=tables,
         figures={"share_of_voice": share_of_voice_chart(voice, top_n=top_n)},
     )
 
@@ -174,11 +199,21 @@ def sourcing(data: ReportData, *, max_rows: int = 1000) -> Section:
     )
     table = table.merge(data["articles"][["article_id", "headline"]], on="article_id", how="left")
     table = table.sort_values(["anonymous", "n_quotes"], ascending=False)
+    tables = {"sourcing": table.round({"anonymous_share": 3})}
+    if _reported(data):
+        from analysis.sources import sourcing_by_kind
+
+        by_form = sourcing_by_kind(data["quotes"])
+        text += (
+            " The second table counts every attribution, reported speech and non-answers too, "
+            "per article and form, with the sources' roles."
+        )
+        tables["sourcing_by_form"] = by_form.round({"anonymous_share": 3})
     return Section(
         "Named and anonymous sources",
         text=text,
-        tables={"sourcing": table.round({"anonymous_share": 3})},
-        table_options={"sourcing": {"max_rows": max_rows}},
+        tables=tables,
+        table_options={name: {"max_rows": max_rows} for name in tables},
     )
 
 
