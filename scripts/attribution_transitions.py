@@ -36,10 +36,8 @@ from train_attribution import (  # noqa: E402
     window_labels,
 )
 
-from analysis.attribution import LABELS, windows  # noqa: E402
+from analysis.attribution import LABELS, TRANSITIONS_FILE, windows  # noqa: E402
 from analysis.files import write_json  # noqa: E402
-
-TRANSITIONS_FILE = "transitions.json"
 
 
 def count(records, docs, tok, max_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
