@@ -81,6 +81,12 @@ def test_what_is_counted_names_the_options_of_the_tables_read():
     assert "reported speech" not in counted(_data(())).text
 
 
+def test_every_option_has_its_note():
+    from analysis.reports.sections import _OPTION_NOTES
+
+    assert set(_OPTION_NOTES) == set(features.OPTIONS)
+
+
 def test_the_sentiment_report_scores_quotations_with_the_stores_model():
     from analysis.reports.sentiment import _scorer
 
