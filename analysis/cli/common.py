@@ -68,14 +68,10 @@ def add_extract_options(parser: argparse.ArgumentParser) -> None:
 def extract_options(args: argparse.Namespace) -> list[str]:
     """The options of :func:`add_extract_options` that are set, by their names in
     :data:`analysis.features.OPTIONS`; ``ValueError`` when one's model is not installed."""
-    options = [
-        name
-        for name, on in (
-            ("reported_speech", args.reported_speech),
-            ("static_sentiment", args.static_sentiment),
-        )
-        if on
-    ]
+    from analysis.features import OPTIONS
+
+    # Each flag's argparse name is its option's name ("--reported-speech": reported_speech).
+    options = [name for name in OPTIONS if getattr(args, name, False)]
     if "reported_speech" in options and not (config.ATTRIBUTION_MODEL_DIR / "model.onnx").is_file():
         raise ValueError(
             f"--reported-speech: the attribution model is not installed in "
